@@ -1,0 +1,176 @@
+"""The ``fireside`` command: every moderator-side subcommand, with help and examples."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from fireside_ask.protocol import DEFAULT_PORT
+
+from . import __version__
+from .agenda import AgendaError, default_agenda, load_agenda
+from .hub import Hub, HubConfig
+from .store import StoreError
+
+log = logging.getLogger("fireside")
+
+EPILOG_SERVE = """\
+examples:
+  fireside serve                                   # default agenda, ./fireside.db, port 8765
+  fireside serve --agenda talk.toml --db talk.db --port 9000 --token s3cret
+  FIRESIDE_TOKEN=s3cret fireside serve --host 127.0.0.1
+
+Attendees join with:  pipx run fireside-ask HOST[:PORT]
+"""
+
+
+def lan_address() -> str:
+    """This machine's address on the local network, as attendees should type it.
+
+    A UDP socket "connected" to a documentation address (TEST-NET-1) makes the kernel pick
+    the outgoing interface; no packet is sent.
+    """
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.connect(("192.0.2.1", 9))
+            address = str(sock.getsockname()[0])
+            if not address.startswith("0."):
+                return address
+    except OSError:
+        pass
+    return "127.0.0.1"
+
+
+def join_command(host: str | None, port: int) -> str:
+    """The exact command attendees type to join this hub."""
+    shown = host if host and host not in ("0.0.0.0", "::") else lan_address()
+    suffix = "" if port == DEFAULT_PORT else f":{port}"
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"pipx run fireside-ask {shown}{suffix}"
+
+
+def add_hub_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--agenda", type=Path, metavar="FILE",
+                        help="agenda TOML file (default: the built-in reference session)")
+    parser.add_argument("--db", type=Path, default=Path("fireside.db"), metavar="FILE",
+                        help="SQLite database of the session (default: ./fireside.db)")
+    parser.add_argument("--host", default=None,
+                        help="interface to listen on (default: all interfaces)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help=f"TCP port (default: {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument("--token", default=os.environ.get("FIRESIDE_TOKEN"),
+                        help="moderator token (default: $FIRESIDE_TOKEN, else the one stored "
+                        "in the database, else a new one, printed once at start)")
+    approve = parser.add_mutually_exclusive_group()
+    approve.add_argument("--auto-approve", dest="auto_approve", action="store_true",
+                         default=None, help="show questions without moderation")
+    approve.add_argument("--moderate", dest="auto_approve", action="store_false",
+                         help="hold questions for the moderator (the default)")
+    parser.add_argument("--max-connections", type=int, default=5000, metavar="N",
+                        help="refuse connections beyond N with HTTP 503 (default: 5000)")
+    parser.add_argument("--max-chars", type=int, default=500, metavar="N",
+                        help="longest question in characters (default: 500)")
+    parser.add_argument("--max-frame", type=int, default=4096, metavar="BYTES",
+                        help="largest frame a client may send (default: 4096)")
+    parser.add_argument("--questions-per-minute", type=int, default=3, metavar="N",
+                        help="questions per attendee per minute (default: 3)")
+    parser.add_argument("--votes-per-minute", type=int, default=30, metavar="N",
+                        help="votes per attendee per minute (default: 30)")
+    parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                        help="browser origin allowed to connect, e.g. https://example.org "
+                        "(repeatable; terminal clients send no Origin and are always allowed)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every connection")
+
+
+def hub_config(args: argparse.Namespace) -> HubConfig:
+    agenda = load_agenda(args.agenda) if args.agenda else default_agenda()
+    return HubConfig(
+        db_path=args.db,
+        agenda=agenda,
+        host=args.host,
+        port=args.port,
+        token=args.token or None,
+        auto_approve=args.auto_approve,
+        max_connections=args.max_connections,
+        max_chars=args.max_chars,
+        max_frame=args.max_frame,
+        questions_per_minute=args.questions_per_minute,
+        votes_per_minute=args.votes_per_minute,
+        allowed_origins=tuple(args.allow_origin),
+    )
+
+
+async def _serve(config: HubConfig) -> None:
+    hub = Hub(config)
+    await hub.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"Fireside hub for {config.agenda.title!r}", flush=True)
+    print(f"  listening on port {hub.port}, database {config.db_path}", flush=True)
+    print(f"  attendees join with: {join_command(config.host, hub.port)}", flush=True)
+    if hub.token_generated:
+        print(f"  moderator token: {hub.token}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping: closing connections")
+        await hub.close()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    config = hub_config(args)
+    asyncio.run(_serve(config))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fireside",
+        description="Run the live part of a talk: audience questions, moderation, "
+        "and the segment clock.",
+        epilog="Run 'fireside COMMAND --help' for the options and an example of each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"fireside {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the hub alone, headless (for a server)",
+        description="Run the hub without a dashboard. It logs to stderr and stops cleanly "
+        "on SIGINT or SIGTERM, closing connections with code 1001 so clients reconnect.",
+        epilog=EPILOG_SERVE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_hub_options(serve)
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("fireside.ws").setLevel(logging.WARNING)
+    try:
+        return int(args.func(args))
+    except (AgendaError, StoreError) as exc:
+        print(f"fireside: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"fireside: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

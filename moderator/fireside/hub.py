@@ -1,0 +1,678 @@
+"""The websocket hub: one session's questions, votes and moderator actions, live.
+
+Flow of every request: decode, check the role, decide in the ``Room`` (pure rules), commit
+through the single ``Writer``, then acknowledge and announce. Nothing is acknowledged or
+shown to anyone before it is on disk.
+
+Fan-out never waits on a slow client: each message is encoded once per audience and handed
+to ``websockets.broadcast``, which writes without waiting. Before writing, any connection
+whose write buffer is over ``write_buffer_limit`` is aborted, because a client that stopped
+reading would otherwise make the buffer grow without bound (the keepalive ping cannot evict
+it: the ping waits behind the same full buffer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from fireside_ask import protocol as p
+from fireside_ask.protocol import ProtocolError
+from fireside_ask.text import clean_name
+
+from .agenda import Agenda, default_agenda
+from .limits import Bucket
+from .room import Change, Question, Room, RoomError
+from .store import (
+    Store,
+    Write,
+    action_write,
+    meta_write,
+    question_write,
+    vote_write,
+)
+from .writer import Writer
+
+log = logging.getLogger("fireside.hub")
+
+
+@dataclass
+class HubConfig:
+    """Everything ``fireside serve`` can set; the defaults are those of the spec."""
+
+    db_path: Path = Path("fireside.db")
+    """The session's SQLite file."""
+    agenda: Agenda = field(default_factory=default_agenda)
+    """The plan of the session."""
+    host: str | None = None
+    """Interface to listen on; ``None`` means all interfaces."""
+    port: int = p.DEFAULT_PORT
+    """TCP port; 0 picks a free one (tests)."""
+    token: str | None = None
+    """Moderator token; ``None`` reuses the stored one or generates one."""
+    auto_approve: bool | None = None
+    """Skip the moderation queue; ``None`` keeps the stored setting (default off)."""
+    max_connections: int = 5000
+    """Open connections beyond this are refused with HTTP 503."""
+    max_frame: int = p.MAX_FRAME_BYTES
+    """Largest frame a client may send, in bytes (close 1009 beyond)."""
+    max_chars: int = p.MAX_QUESTION_CHARS
+    """Longest question, in characters after cleaning."""
+    questions_per_minute: int = 3
+    """Asks allowed per attendee per minute."""
+    votes_per_minute: int = 30
+    """Votes allowed per attendee per minute."""
+    bad_frames_per_minute: int = 20
+    """Bad frames tolerated per connection per minute before it is closed."""
+    auth_failures_per_minute: int = 5
+    """Wrong moderator tokens tolerated per remote address per minute."""
+    allowed_origins: tuple[str, ...] = ()
+    """Browser origins allowed to connect; terminal clients send no Origin and always may."""
+    push_interval: float = 0.25
+    """Seconds between coalesced vote and presence pushes (at most 4 per second)."""
+    hello_timeout: float = 10.0
+    """Seconds a new connection has to send ``hello``."""
+    write_buffer_limit: int = 1 << 20
+    """Bytes queued to one client before it counts as stalled and is dropped."""
+
+
+@dataclass(eq=False)
+class Peer:
+    """One open connection after a successful ``hello``."""
+
+    ws: ServerConnection
+    role: str
+    client_id: str
+    name: str | None
+    strikes: Bucket
+
+
+Handler = Callable[[Peer, dict[str, Any], str | None], Awaitable[None]]
+
+
+class Hub:
+    """A running hub: websocket server, room, store and writer."""
+
+    def __init__(self, config: HubConfig, *, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.store: Store | None = None
+        self.room = Room(max_chars=config.max_chars)
+        self.token = ""
+        self.token_generated = False
+        """Whether the token came from the database or was just made (so it is printed)."""
+        self._writer: Writer | None = None
+        self._server: Server | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._peers: set[Peer] = set()
+        self._moderators: set[Peer] = set()
+        self._public: set[Peer] = set()
+        self._by_client: dict[str, set[Peer]] = {}
+        self._asks: dict[str, Bucket] = {}
+        self._votes: dict[str, Bucket] = {}
+        self._auth_failures: dict[str, Bucket] = {}
+        self._inflight: dict[int, asyncio.Future[None]] = {}
+        self._dirty_votes: set[int] = set()
+        self._last_presence = -1
+        self.peak_connected = 0
+        self._handshakes = 0
+        self._closed = asyncio.Event()
+        self._handlers: dict[str, Handler] = {
+            "ping": self._on_ping,
+            "ask": self._on_ask,
+            "vote": self._on_vote,
+            "undo": self._on_undo,
+            "settings": self._on_settings,
+        }
+
+    # --- life cycle ----------------------------------------------------------------
+    async def start(self) -> None:
+        """Open the database, load the session and start listening."""
+        self.store = Store(self.config.db_path)
+        self.store.load_room(self.room)
+        self._resolve_settings()
+        self._writer = Writer(self.store, on_failure=self._reload)
+        self._writer.start()
+        origins: list[str | None] = [None, *self.config.allowed_origins]
+        self._server = await serve(
+            self._handle,
+            self.config.host,
+            self.config.port,
+            process_request=self._process_request,
+            origins=origins,  # type: ignore[arg-type]
+            max_size=self.config.max_frame,
+            compression=None,
+            max_queue=16,
+            ping_interval=20,
+            ping_timeout=20,
+            close_timeout=5,
+            server_header="Fireside",
+            logger=logging.getLogger("fireside.ws"),
+        )
+        self._ticker = asyncio.create_task(self._tick(), name="fireside-ticker")
+        log.info("hub listening on port %d with %d questions", self.port,
+                 len(self.room.questions))
+
+    def _resolve_settings(self) -> None:
+        assert self.store is not None
+        stored_token = self.store.get_meta("token")
+        if self.config.token:
+            self.token = self.config.token
+        elif stored_token:
+            self.token = stored_token
+            self.token_generated = True
+        else:
+            self.token = secrets.token_urlsafe(18)
+            self.token_generated = True
+            self.store.set_meta("token", self.token)
+        if self.config.auto_approve is not None:
+            self.room.auto_approve = self.config.auto_approve
+            self.store.set_meta("auto_approve", json.dumps(self.config.auto_approve))
+        else:
+            self.room.auto_approve = json.loads(self.store.get_meta("auto_approve") or "false")
+        self.store.set_meta("agenda", json.dumps(self.config.agenda.to_wire()))
+        self.peak_connected = int(self.store.get_meta("peak_connected") or 0)
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        for sock in self._server.sockets:
+            return int(sock.getsockname()[1])
+        raise RuntimeError("the hub is not listening")
+
+    async def close(self) -> None:
+        """Close every connection with 1001 (going away), flush the writer, close the db."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        if self._ticker is not None:
+            self._ticker.cancel()
+            try:
+                await self._ticker
+            except asyncio.CancelledError:
+                pass
+        if self._writer is not None:
+            await self._writer.close()
+        if self.store is not None:
+            self.store.close()
+        self._closed.set()
+        log.info("hub stopped")
+
+    async def __aenter__(self) -> Hub:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _reload(self) -> None:
+        """After a failed commit, make memory match the disk again."""
+        assert self.store is not None
+        room = Room(auto_approve=self.room.auto_approve, max_chars=self.config.max_chars)
+        self.store.load_room(room)
+        self.room = room
+        log.error("reloaded %d questions from the database after a failed commit",
+                  len(room.questions))
+
+    # --- handshake -----------------------------------------------------------------
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        if request.path == "/healthz":
+            return connection.respond(200, "ok\n")
+        if len(self._peers) + self._handshakes >= self.config.max_connections:
+            log.warning("refused a connection: %d open", len(self._peers))
+            return connection.respond(503, "This Fireside hub is full.\n")
+        return None
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        self._handshakes += 1
+        try:
+            peer = await self._hello(ws)
+        finally:
+            self._handshakes -= 1
+        if peer is None:
+            return
+        self._join(peer)
+        try:
+            async for frame in ws:
+                await self._dispatch(peer, frame)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._leave(peer)
+
+    async def _refuse(self, ws: ServerConnection, code: str, message: str) -> None:
+        try:
+            await ws.send(p.encode(p.error(code, message)))
+            await ws.close(p.CLOSE_POLICY, message[:120])
+        except ConnectionClosed:
+            pass
+
+    async def _hello(self, ws: ServerConnection) -> Peer | None:
+        try:
+            frame = await asyncio.wait_for(ws.recv(), self.config.hello_timeout)
+        except (TimeoutError, asyncio.TimeoutError):
+            await self._refuse(ws, p.BAD_MESSAGE, "Send hello first.")
+            return None
+        except ConnectionClosed:
+            return None
+        try:
+            message = p.decode(frame)
+        except ProtocolError as exc:
+            await self._refuse(ws, exc.code, exc.message)
+            return None
+        if message["type"] != "hello":
+            await self._refuse(ws, p.BAD_MESSAGE, 'The first frame must be "hello".')
+            return None
+        if message.get("protocol") != p.PROTOCOL_VERSION:
+            await self._refuse(
+                ws,
+                p.UNSUPPORTED_PROTOCOL,
+                f"This hub speaks protocol {p.PROTOCOL_VERSION}; please update your client.",
+            )
+            return None
+        role = message.get("role", p.ATTENDEE)
+        client_id = message.get("client_id")
+        name = message.get("name")
+        if role not in p.ROLES:
+            await self._refuse(ws, p.BAD_MESSAGE, f"role must be one of {', '.join(p.ROLES)}.")
+            return None
+        if not isinstance(client_id, str) or not p.CLIENT_ID_PATTERN.match(client_id):
+            await self._refuse(
+                ws, p.BAD_MESSAGE, "client_id must be 8-64 letters, digits, _ or -."
+            )
+            return None
+        if name is not None and not isinstance(name, str):
+            await self._refuse(ws, p.BAD_MESSAGE, "name must be a string.")
+            return None
+        if role == p.MODERATOR:
+            refusal = self._check_token(ws, message.get("token"))
+            if refusal == p.RATE_LIMITED:
+                await self._refuse(ws, refusal, "Too many wrong tokens; wait a minute.")
+                return None
+            if refusal is not None:
+                await self._refuse(ws, refusal, "The moderator token is missing or wrong.")
+                return None
+        peer = Peer(
+            ws=ws,
+            role=role,
+            client_id=client_id,
+            name=clean_name(name) or None if name else None,
+            strikes=Bucket(self.config.bad_frames_per_minute, 60.0),
+        )
+        try:
+            await ws.send(p.encode(self._welcome(peer)))
+        except ConnectionClosed:
+            return None
+        return peer
+
+    def _check_token(self, ws: ServerConnection, token: Any) -> str | None:
+        """Return ``None`` for the right token, else the error code to refuse with."""
+        address = str(ws.remote_address[0]) if ws.remote_address else "?"
+        failures = self._auth_failures.setdefault(
+            address, Bucket(self.config.auth_failures_per_minute, 60.0)
+        )
+        if failures.available < 1:
+            log.warning("refused a moderator hello from %s: too many wrong tokens", address)
+            return p.RATE_LIMITED
+        if isinstance(token, str) and hmac.compare_digest(
+            token.encode("utf-8"), self.token.encode("utf-8")
+        ):
+            return None
+        failures.take()
+        log.warning("refused a moderator hello from %s: wrong or missing token", address)
+        return p.BAD_TOKEN
+
+    def _join(self, peer: Peer) -> None:
+        self._peers.add(peer)
+        if peer.role == p.MODERATOR:
+            self._moderators.add(peer)
+        else:
+            self._public.add(peer)
+        self._by_client.setdefault(peer.client_id, set()).add(peer)
+        log.debug("%s %s joined", peer.role, peer.client_id[:8])
+
+    def _leave(self, peer: Peer) -> None:
+        self._peers.discard(peer)
+        self._moderators.discard(peer)
+        self._public.discard(peer)
+        peers = self._by_client.get(peer.client_id)
+        if peers is not None:
+            peers.discard(peer)
+            if not peers:
+                del self._by_client[peer.client_id]
+
+    @property
+    def connected(self) -> int:
+        """People connected: distinct attendees with at least one open connection."""
+        return sum(
+            1 for peers in self._by_client.values() if any(x.role == p.ATTENDEE for x in peers)
+        )
+
+    # --- views ---------------------------------------------------------------------
+    def public_view(self, question: Question) -> dict[str, Any]:
+        """A question as attendees and the stage see it."""
+        return {
+            "id": question.id,
+            "text": question.text,
+            "state": question.state,
+            "votes": self.room.vote_count(question.id),
+            "pinned": question.pinned,
+            "topic": question.topic,
+            "name": question.name,
+            "created_at": question.created_at,
+            "segment": question.segment,
+            "on_air_at": question.on_air_at,
+            "answered_at": question.answered_at,
+            "merged_into": question.merged_into,
+        }
+
+    def moderator_view(self, question: Question) -> dict[str, Any]:
+        """A question with everything the moderator may see."""
+        view = self.public_view(question)
+        view.update(
+            client_id=question.client_id,
+            original_text=question.original_text,
+            edited=question.text != question.original_text,
+            approved_at=question.approved_at,
+            on_air_segment=question.on_air_segment,
+        )
+        return view
+
+    def _welcome(self, peer: Peer) -> dict[str, Any]:
+        room = self.room
+        questions: list[dict[str, Any]]
+        mine: list[dict[str, Any]] = []
+        my_votes: list[int] = []
+        if peer.role == p.MODERATOR:
+            questions = [self.moderator_view(q) for q in room.questions.values()]
+        else:
+            questions = [self.public_view(q) for q in room.questions.values() if q.public]
+        if peer.role == p.ATTENDEE:
+            mine = [
+                self.public_view(q)
+                for q in room.questions.values()
+                if q.client_id == peer.client_id and q.state != p.REJECTED
+            ]
+            my_votes = sorted(
+                qid for qid, voters in room.votes.items() if peer.client_id in voters
+            )
+        on_air = room.on_air()
+        welcome: dict[str, Any] = {
+            "type": "welcome",
+            "protocol": p.PROTOCOL_VERSION,
+            "server": "fireside",
+            "role": peer.role,
+            "client_id": peer.client_id,
+            "name": peer.name,
+            "session": self.config.agenda.to_wire(),
+            "settings": {"auto_approve": room.auto_approve},
+            "limits": {
+                "question_chars": self.config.max_chars,
+                "questions_per_minute": self.config.questions_per_minute,
+                "votes_per_minute": self.config.votes_per_minute,
+                "frame_bytes": self.config.max_frame,
+            },
+            "connected": self.connected,
+            "on_air": on_air.id if on_air else None,
+            "questions": questions,
+            "mine": mine,
+            "my_votes": my_votes,
+        }
+        if peer.role == p.MODERATOR:
+            welcome["undo"] = room.undo_summary()
+        return welcome
+
+    # --- sending -------------------------------------------------------------------
+    def _push(self, peers: Iterable[Peer], message: dict[str, Any]) -> None:
+        """Send one message to many peers without waiting; drop any that stopped reading."""
+        data = p.encode(message).encode("utf-8")
+        ready = []
+        limit = self.config.write_buffer_limit
+        for peer in peers:
+            transport = peer.ws.transport
+            if transport is None or transport.is_closing():
+                continue
+            if transport.get_write_buffer_size() > limit:
+                log.warning("dropped %s %s: it stopped reading", peer.role, peer.client_id[:8])
+                transport.abort()
+                continue
+            ready.append(peer.ws)
+        broadcast(ready, data, text=True)
+
+    def _reply(self, peer: Peer, message: dict[str, Any]) -> None:
+        self._push((peer,), message)
+
+    def _announce(self, change: Change) -> None:
+        """Tell every audience what a committed change means for it."""
+        on_air_before = {q.id for q in change.previous.values() if q.state == p.ON_AIR}
+        on_air_now = {q.id for q in change.questions if q.state == p.ON_AIR}
+        for question in change.questions:
+            before = change.previous.get(question.id)
+            self._push(self._moderators, {"type": "question", "question":
+                                          self.moderator_view(question)})
+            if question.public:
+                self._push(self._public, {"type": "question", "question":
+                                          self.public_view(question)})
+            elif before is not None and before.public:
+                self._push(
+                    self._public,
+                    {"type": "question_removed", "id": question.id,
+                     "merged_into": question.merged_into},
+                )
+            else:
+                owners = [
+                    x for x in self._by_client.get(question.client_id, ()) if
+                    x.role == p.ATTENDEE
+                ]
+                if question.state != p.REJECTED:
+                    self._push(owners, {"type": "question", "question":
+                                        self.public_view(question)})
+                elif before is not None:
+                    self._push(owners, {"type": "question_removed", "id": question.id,
+                                        "merged_into": None})
+        if on_air_before != on_air_now:
+            current = self.room.on_air()
+            self._push(
+                self._peers,
+                {"type": "on_air",
+                 "question": self.public_view(current) if current else None},
+            )
+        if change.action is not None:
+            self._push(self._moderators, {"type": "undo", "next": self.room.undo_summary()})
+        self._dirty_votes |= change.vote_counts
+
+    async def _tick(self) -> None:
+        """Push coalesced vote counts and presence at most every ``push_interval``."""
+        while True:
+            await asyncio.sleep(self.config.push_interval)
+            try:
+                self.flush()
+            except Exception:  # pragma: no cover - a bug here must not stop the pushes
+                log.exception("push failed")
+
+    def flush(self) -> None:
+        """Send pending vote counts and the connected count, if they changed."""
+        if self._dirty_votes:
+            dirty, self._dirty_votes = self._dirty_votes, set()
+            counts = {
+                qid: self.room.vote_count(qid) for qid in dirty if qid in self.room.questions
+            }
+            if counts:
+                self._push(self._moderators, {"type": "votes", "counts": _keyed(counts)})
+                public = {
+                    qid: n for qid, n in counts.items() if self.room.questions[qid].public
+                }
+                if public:
+                    self._push(self._public, {"type": "votes", "counts": _keyed(public)})
+        connected = self.connected
+        if connected != self._last_presence:
+            self._last_presence = connected
+            self._push(self._peers, {"type": "presence", "connected": connected})
+            if connected > self.peak_connected and self._writer is not None:
+                self.peak_connected = connected
+                asyncio.ensure_future(
+                    self._writer.write([meta_write("peak_connected", str(connected))])
+                )
+
+    # --- requests ------------------------------------------------------------------
+    async def _dispatch(self, peer: Peer, frame: Any) -> None:
+        request_id = None
+        try:
+            message = p.decode(frame)
+            kind, request_id = message["type"], message.get("request_id")
+            if kind == "hello":
+                raise RoomError(p.NOT_ALLOWED, "This connection already said hello.")
+            if kind in p.QUESTION_ACTIONS or kind in p.MODERATOR_REQUESTS:
+                if peer.role != p.MODERATOR:
+                    raise RoomError(p.NOT_ALLOWED, "Only the moderator can do that.")
+                handler = self._handlers.get(kind, self._on_action)
+            elif kind in p.ATTENDEE_REQUESTS and peer.role == p.STAGE:
+                raise RoomError(p.NOT_ALLOWED, "The stage view is read-only.")
+            else:
+                handler = self._handlers.get(kind)  # type: ignore[assignment]
+                if handler is None:
+                    raise ProtocolError(
+                        p.UNKNOWN_TYPE, f"Unknown message type {kind[:40]!r}.", request_id
+                    )
+            await handler(peer, message, request_id)
+        except ProtocolError as exc:
+            self._reply(peer, p.error(exc.code, exc.message, exc.request_id or request_id))
+            if not peer.strikes.take():
+                log.warning("closing %s: too many bad frames", peer.client_id[:8])
+                await peer.ws.close(p.CLOSE_POLICY, "Too many bad frames.")
+        except RoomError as exc:
+            self._reply(peer, p.error(exc.code, exc.message, request_id))
+
+    async def _commit(self, writes: list[Write]) -> None:
+        assert self._writer is not None
+        try:
+            await self._writer.write(writes)
+        except Exception:
+            raise RoomError(
+                p.INTERNAL, "The hub could not save that; please try again."
+            ) from None
+
+    @staticmethod
+    def _change_writes(change: Change, now: float) -> list[Write]:
+        writes = [question_write(q) for q in change.questions]
+        writes += [vote_write(qid, cid, up, now) for qid, cid, up in change.votes]
+        if change.action is not None:
+            writes.append(action_write(change.action))
+        return writes
+
+    async def _on_ping(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
+        self._reply(peer, {"type": "pong", "request_id": request_id})
+
+    async def _on_ask(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
+        if request_id is None:
+            raise ProtocolError(
+                p.BAD_MESSAGE, "ask needs a request_id, so that a resend is never stored twice."
+            )
+        key = (peer.client_id, request_id)
+        existing = self.room.requests.get(key)
+        if existing is None:
+            bucket = self._asks.setdefault(
+                peer.client_id, Bucket(self.config.questions_per_minute, 60.0)
+            )
+            self.room.check_text(message.get("text"))
+            if not bucket.take():
+                raise RoomError(
+                    p.RATE_LIMITED,
+                    f"You can ask {self.config.questions_per_minute} questions a minute; "
+                    f"try again in {bucket.retry_after():.0f} s.",
+                )
+            now = self.clock()
+            question, change = self.room.ask(
+                peer.client_id, request_id, message.get("text"), now=now,
+                name=peer.name, segment=self.current_segment(),
+            )
+            assert change is not None
+            done = asyncio.ensure_future(self._commit(self._change_writes(change, now)))
+            self._inflight[question.id] = done
+            try:
+                await asyncio.shield(done)
+            finally:
+                self._inflight.pop(question.id, None)
+            log.info("question #%d from %s", question.id, peer.client_id[:8])
+            self._reply(peer, {"type": "ack", "request_id": request_id,
+                               "question_id": question.id, "state": question.state})
+            self._announce(change)
+            return
+        pending = self._inflight.get(existing)
+        if pending is not None:
+            await asyncio.shield(pending)
+        self._reply(peer, {"type": "ack", "request_id": request_id, "question_id": existing,
+                           "state": self.room.questions[existing].state, "duplicate": True})
+
+    async def _on_vote(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
+        bucket = self._votes.setdefault(
+            peer.client_id, Bucket(self.config.votes_per_minute, 60.0)
+        )
+        if not bucket.take():
+            raise RoomError(
+                p.RATE_LIMITED,
+                f"You can vote {self.config.votes_per_minute} times a minute; "
+                f"try again in {bucket.retry_after():.0f} s.",
+            )
+        question, change = self.room.vote(
+            peer.client_id, message.get("question_id"), message.get("up", True)
+        )
+        if change.votes:
+            await self._commit(self._change_writes(change, self.clock()))
+        self._reply(peer, {"type": "ack", "request_id": request_id, "question_id": question.id,
+                           "up": message.get("up", True),
+                           "votes": self.room.vote_count(question.id)})
+        self._announce(change)
+
+    async def _on_action(self, peer: Peer, message: dict[str, Any],
+                         request_id: str | None) -> None:
+        now = self.clock()
+        change = self.room.act(message["type"], message, now=now,
+                               segment=self.current_segment())
+        await self._commit(self._change_writes(change, now))
+        assert change.action is not None
+        log.info("moderator: %s #%d", change.action.kind, change.action.question_id)
+        self._reply(peer, {"type": "ack", "request_id": request_id,
+                           "question_id": change.action.question_id,
+                           "action_id": change.action.id})
+        self._announce(change)
+
+    async def _on_undo(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
+        change = self.room.undo()
+        await self._commit(self._change_writes(change, self.clock()))
+        assert change.action is not None
+        log.info("moderator: undo %s #%d", change.action.kind, change.action.question_id)
+        self._reply(peer, {"type": "ack", "request_id": request_id,
+                           "question_id": change.action.question_id,
+                           "undone": change.action.summary()})
+        self._announce(change)
+
+    async def _on_settings(self, peer: Peer, message: dict[str, Any],
+                           request_id: str | None) -> None:
+        auto_approve = message.get("auto_approve")
+        if not isinstance(auto_approve, bool):
+            raise RoomError(p.BAD_MESSAGE, '"auto_approve" must be true or false.')
+        await self._commit([meta_write("auto_approve", json.dumps(auto_approve))])
+        self.room.auto_approve = auto_approve
+        self._reply(peer, {"type": "ack", "request_id": request_id})
+        self._push(self._peers, {"type": "settings", "auto_approve": auto_approve})
+
+    def current_segment(self) -> str | None:
+        """Id of the agenda segment running now; the segment clock fills this in."""
+        return None
+
+
+def _keyed(counts: dict[int, int]) -> dict[str, int]:
+    return {str(qid): n for qid, n in sorted(counts.items())}

@@ -1,0 +1,390 @@
+"""The questions of one session and every rule about them, as plain Python with no I/O.
+
+The hub owns one ``Room``. It decides here, persists what changed through the store, and
+announces the change only after the commit. Everything that touches time takes ``now``
+(seconds since the epoch) so tests drive it with a fake clock.
+
+Decisions recorded here, where the next reader will look:
+
+- Putting a question on air while another is on air marks the other one answered: moving
+  to the next question is how a moderator says the last one is done. Undo restores both.
+- A pending question may go on air directly (it is approved on the way); an answered one
+  may go back on air.
+- Merging keeps both questions. The merged one stays in the store with ``merged_into`` set
+  and disappears from the lists; the target's count is the number of distinct people who
+  voted for either, so the votes of both are summed and a person who voted for both counts
+  once. Votes on a merged question go to its target.
+- Undo works as a stack over moderator actions: each ``u`` restores the questions touched
+  by the latest action not yet undone, exactly as they were before it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fireside_ask import protocol as p
+from fireside_ask.text import clean_name, clean_text
+
+MAX_TOPIC_CHARS = 40
+
+
+class RoomError(Exception):
+    """A request the rules refuse; ``code`` is the protocol error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class Question:
+    """One audience question and everything the moderator has done to it."""
+
+    id: int
+    client_id: str
+    request_id: str
+    text: str
+    original_text: str
+    state: str
+    created_at: float
+    name: str | None = None
+    segment: str | None = None
+    """Agenda segment running when it arrived."""
+    pinned: bool = False
+    topic: str | None = None
+    """Topic set by the moderator; it wins over any suggestion."""
+    merged_into: int | None = None
+    approved_at: float | None = None
+    on_air_at: float | None = None
+    on_air_segment: str | None = None
+    answered_at: float | None = None
+
+    @property
+    def public(self) -> bool:
+        """Whether every attendee may see it."""
+        return self.state in p.PUBLIC_STATES and self.merged_into is None
+
+    def row(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Action:
+    """One moderator action, with the questions it touched before and after."""
+
+    id: int
+    kind: str
+    at: float
+    question_id: int
+    before: list[dict[str, Any]]
+    after: list[dict[str, Any]]
+    undone: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        return {"action_id": self.id, "kind": self.kind, "question_id": self.question_id}
+
+
+@dataclass
+class Change:
+    """What one request changed: the hub persists it, then announces it."""
+
+    questions: list[Question] = field(default_factory=list)
+    """Questions whose row changed, in their new form."""
+    previous: dict[int, Question] = field(default_factory=dict)
+    """The same questions as they were, for visibility changes."""
+    action: Action | None = None
+    votes: list[tuple[int, str, bool]] = field(default_factory=list)
+    """(question_id, client_id, up) vote rows to write."""
+    vote_counts: set[int] = field(default_factory=set)
+    """Questions whose count changed."""
+
+
+class Room:
+    """All questions, votes and moderator history of one session."""
+
+    def __init__(self, *, auto_approve: bool = False, max_chars: int = p.MAX_QUESTION_CHARS):
+        self.questions: dict[int, Question] = {}
+        self.votes: dict[int, set[str]] = {}
+        """Direct votes per question id; counts also include merged questions."""
+        self.requests: dict[tuple[str, str], int] = {}
+        """(client_id, request_id) of every ask, so a resend returns the same question."""
+        self.actions: list[Action] = []
+        self.auto_approve = auto_approve
+        """Whether new questions skip the moderation queue."""
+        self.max_chars = max_chars
+        self._children: dict[int, set[int]] = {}
+        self.next_id = 1
+        self.next_action_id = 1
+
+    # --- loading -------------------------------------------------------------------
+    def load(
+        self,
+        questions: Iterable[Question],
+        votes: Iterable[tuple[int, str]],
+        actions: Iterable[Action],
+    ) -> None:
+        """Fill the room from stored rows (the hub does this once at start)."""
+        for question in questions:
+            self.questions[question.id] = question
+            self.requests[(question.client_id, question.request_id)] = question.id
+            self.next_id = max(self.next_id, question.id + 1)
+        for question_id, client_id in votes:
+            self.votes.setdefault(question_id, set()).add(client_id)
+        for action in actions:
+            self.actions.append(action)
+            self.next_action_id = max(self.next_action_id, action.id + 1)
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._children = {}
+        for question in self.questions.values():
+            if question.merged_into is not None:
+                self._children.setdefault(question.merged_into, set()).add(question.id)
+
+    # --- reading -------------------------------------------------------------------
+    def root(self, question_id: int) -> int:
+        """The question a merged question now lives in (itself if not merged)."""
+        seen = set()
+        while (target := self.questions[question_id].merged_into) is not None:
+            if question_id in seen:  # pragma: no cover - merges refuse cycles
+                break
+            seen.add(question_id)
+            question_id = target
+        return question_id
+
+    def _family(self, question_id: int) -> list[int]:
+        family, todo = [], [question_id]
+        while todo:
+            current = todo.pop()
+            family.append(current)
+            todo.extend(self._children.get(current, ()))
+        return family
+
+    def vote_count(self, question_id: int) -> int:
+        """Distinct people who voted for this question or for one merged into it."""
+        family = self._family(question_id)
+        if len(family) == 1:
+            return len(self.votes.get(question_id, ()))
+        voters: set[str] = set()
+        for member in family:
+            voters |= self.votes.get(member, set())
+        return len(voters)
+
+    def has_voted(self, client_id: str, question_id: int) -> bool:
+        return any(client_id in self.votes.get(m, ()) for m in self._family(question_id))
+
+    def on_air(self) -> Question | None:
+        return next((q for q in self.questions.values() if q.state == p.ON_AIR), None)
+
+    def undo_summary(self) -> dict[str, Any] | None:
+        action = self._last_action()
+        return action.summary() if action else None
+
+    def _last_action(self) -> Action | None:
+        return next((a for a in reversed(self.actions) if not a.undone), None)
+
+    def get(self, question_id: Any) -> Question:
+        if isinstance(question_id, bool) or not isinstance(question_id, int):
+            raise RoomError(p.BAD_MESSAGE, "question_id must be a whole number.")
+        question = self.questions.get(question_id)
+        if question is None:
+            raise RoomError(p.NOT_FOUND, f"There is no question #{question_id}.")
+        return question
+
+    # --- attendee requests ---------------------------------------------------------
+    def ask(
+        self,
+        client_id: str,
+        request_id: str,
+        text: Any,
+        *,
+        now: float,
+        name: str | None = None,
+        segment: str | None = None,
+    ) -> tuple[Question, Change | None]:
+        """Add a question; a repeated ``request_id`` returns the first one and no change."""
+        existing = self.requests.get((client_id, request_id))
+        if existing is not None:
+            return self.questions[existing], None
+        cleaned = self.check_text(text)
+        state = p.APPROVED if self.auto_approve else p.PENDING
+        question = Question(
+            id=self.next_id,
+            client_id=client_id,
+            request_id=request_id,
+            text=cleaned,
+            original_text=cleaned,
+            state=state,
+            created_at=now,
+            name=clean_name(name) or None if name else None,
+            segment=segment,
+            approved_at=now if state == p.APPROVED else None,
+        )
+        self.next_id += 1
+        self.questions[question.id] = question
+        self.requests[(client_id, request_id)] = question.id
+        return question, Change(questions=[question])
+
+    def check_text(self, text: Any) -> str:
+        """Clean question text and enforce its length, or raise ``RoomError``."""
+        if not isinstance(text, str):
+            raise RoomError(p.BAD_MESSAGE, '"text" must be a string.')
+        cleaned = clean_text(text)
+        if not cleaned:
+            raise RoomError(p.EMPTY, "The question is empty.")
+        if len(cleaned) > self.max_chars:
+            raise RoomError(
+                p.TOO_LONG,
+                f"The question has {len(cleaned)} characters; the limit is {self.max_chars}.",
+            )
+        return cleaned
+
+    def vote(self, client_id: str, question_id: Any, up: Any) -> tuple[Question, Change]:
+        """Give or take back one vote; voting on a merged question votes for its target."""
+        if not isinstance(up, bool):
+            raise RoomError(p.BAD_MESSAGE, '"up" must be true or false.')
+        asked = self.get(question_id)
+        question = self.questions[self.root(asked.id)]
+        if not question.public and question.client_id != client_id:
+            raise RoomError(p.NOT_FOUND, f"There is no question #{asked.id}.")
+        if question.state == p.REJECTED:
+            raise RoomError(p.INVALID_STATE, f"Question #{question.id} cannot take votes.")
+        change = Change()
+        if up and not self.has_voted(client_id, question.id):
+            self.votes.setdefault(question.id, set()).add(client_id)
+            change.votes.append((question.id, client_id, True))
+        elif not up:
+            for member in self._family(question.id):
+                voters = self.votes.get(member)
+                if voters and client_id in voters:
+                    voters.discard(client_id)
+                    change.votes.append((member, client_id, False))
+        if change.votes:
+            change.vote_counts.add(question.id)
+        return question, change
+
+    # --- moderator actions ---------------------------------------------------------
+    def act(self, kind: str, message: dict[str, Any], *, now: float, segment: str | None
+            = None) -> Change:
+        """Apply one moderator action from its protocol message; it becomes undoable."""
+        question = self.get(message.get("question_id"))
+        if question.merged_into is not None:
+            raise RoomError(
+                p.INVALID_STATE,
+                f"#{question.id} was merged into #{question.merged_into}; act on that one.",
+            )
+        touched: dict[int, Question] = {}
+
+        def touch(target: Question) -> Question:
+            touched.setdefault(target.id, dataclasses.replace(target))
+            return target
+
+        def require(states: Iterable[str], verb: str) -> None:
+            if question.state not in states:
+                raise RoomError(
+                    p.INVALID_STATE,
+                    f"#{question.id} is {question.state.replace('_', ' ')} and cannot be {verb}.",
+                )
+
+        if kind == "approve":
+            require((p.PENDING, p.REJECTED), "approved")
+            touch(question)
+            question.state, question.approved_at = p.APPROVED, now
+        elif kind == "reject":
+            require((p.PENDING, p.APPROVED), "rejected")
+            touch(question)
+            question.state = p.REJECTED
+            question.pinned = False
+        elif kind == "on_air":
+            require((p.PENDING, p.APPROVED, p.ANSWERED), "put on air")
+            current = self.on_air()
+            if current is not None and current.id != question.id:
+                touch(current)
+                current.state, current.answered_at = p.ANSWERED, now
+            touch(question)
+            if question.approved_at is None:
+                question.approved_at = now
+            question.state, question.on_air_at = p.ON_AIR, now
+            question.on_air_segment, question.answered_at = segment, None
+        elif kind == "answered":
+            require((p.ON_AIR, p.APPROVED), "marked answered")
+            touch(question)
+            question.state, question.answered_at = p.ANSWERED, now
+        elif kind in ("pin", "edit", "topic", "merge"):
+            require((p.PENDING, p.APPROVED, p.ON_AIR, p.ANSWERED), "changed")
+            if kind == "pin":
+                pinned = message.get("pinned", not question.pinned)
+                if not isinstance(pinned, bool):
+                    raise RoomError(p.BAD_MESSAGE, '"pinned" must be true or false.')
+                touch(question)
+                question.pinned = pinned
+            elif kind == "edit":
+                text = self.check_text(message.get("text"))
+                touch(question)
+                question.text = text
+            elif kind == "topic":
+                topic = message.get("topic")
+                if topic is not None and not isinstance(topic, str):
+                    raise RoomError(p.BAD_MESSAGE, '"topic" must be a string or null.')
+                topic = clean_text(topic)[:MAX_TOPIC_CHARS] if topic else None
+                touch(question)
+                question.topic = topic or None
+            else:
+                target = self.get(message.get("into"))
+                if target.id == question.id:
+                    raise RoomError(p.INVALID_STATE, "A question cannot be merged into itself.")
+                if target.merged_into is not None or target.state == p.REJECTED:
+                    raise RoomError(
+                        p.INVALID_STATE, f"#{target.id} cannot take a merge in its state."
+                    )
+                if question.state == p.ON_AIR:
+                    raise RoomError(p.INVALID_STATE, "The question on air cannot be merged.")
+                touch(question)
+                touch(target)
+                question.merged_into, question.pinned = target.id, False
+                if target.state == p.PENDING and question.state != p.PENDING:
+                    target.state, target.approved_at = p.APPROVED, now
+                self._reindex()
+        else:
+            raise RoomError(p.UNKNOWN_TYPE, f"Unknown moderator action {kind!r}.")
+
+        action = Action(
+            id=self.next_action_id,
+            kind=kind,
+            at=now,
+            question_id=question.id,
+            before=[q.row() for q in touched.values()],
+            after=[self.questions[qid].row() for qid in touched],
+        )
+        self.next_action_id += 1
+        self.actions.append(action)
+        change = Change(
+            questions=[self.questions[qid] for qid in touched],
+            previous=touched,
+            action=action,
+        )
+        if kind == "merge":
+            change.vote_counts.add(self.root(question.id))
+        return change
+
+    def undo(self) -> Change:
+        """Undo the latest moderator action that is not undone yet."""
+        action = self._last_action()
+        if action is None:
+            raise RoomError(p.NOTHING_TO_UNDO, "There is nothing to undo.")
+        change = Change(action=action)
+        for row in action.before:
+            current = self.questions[row["id"]]
+            change.previous[current.id] = dataclasses.replace(current)
+            restored = Question(**row)
+            self.questions[restored.id] = restored
+            change.questions.append(restored)
+        action.undone = True
+        self._reindex()
+        if action.kind == "merge":
+            change.vote_counts |= {q.id for q in change.questions}
+        return change

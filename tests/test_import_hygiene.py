@@ -1,0 +1,42 @@
+"""The core runs without the TUI, and the attendee client without the moderator side."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+CORE_MODULES = [
+    "fireside.hub",
+    "fireside.store",
+    "fireside.room",
+    "fireside.agenda",
+    "fireside.writer",
+    "fireside.limits",
+]
+
+
+def _imported_after(module: str) -> set[str]:
+    code = f"import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return set(json.loads(result.stdout))
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_module_never_imports_textual(module: str) -> None:
+    """Hub, store, rules and agenda load on a headless server with no TUI code."""
+    loaded = _imported_after(module)
+    assert module in loaded
+    assert not {m for m in loaded if m == "textual" or m.startswith("textual.")}
+
+
+def test_attendee_client_imports_no_tui_and_no_database() -> None:
+    """The attendee's client pulls in neither Textual, sqlite-utils nor the hub."""
+    loaded = _imported_after("fireside_ask.cli")
+    forbidden = {"textual", "sqlite_utils", "sqlite3", "fireside"}
+    assert "fireside_ask.cli" in loaded
+    assert not {m.split(".")[0] for m in loaded} & forbidden

@@ -166,9 +166,7 @@ def parse_agenda(source: str, name: str = "<agenda>") -> Agenda:
         prompt = raw.get("prompt", "")
         if not isinstance(prompt, str):
             raise fail("prompt", "must be text", index)
-        segments.append(
-            Segment(segment_id, seg_title, duration, prompt, tuple(keywords), kind)
-        )
+        segments.append(Segment(segment_id, seg_title, duration, prompt, tuple(keywords), kind))
     agenda = Agenda(
         title=title.strip(),
         segments=tuple(segments),
@@ -180,8 +178,7 @@ def parse_agenda(source: str, name: str = "<agenda>") -> Agenda:
     if agenda.planned_seconds > MAX_SESSION_SECONDS:
         raise fail(
             "duration",
-            f"the session adds up to {format_duration(agenda.planned_seconds)}, "
-            "more than 24 hours",
+            f"the session adds up to {format_duration(agenda.planned_seconds)}, more than 24 hours",
             len(segments) - 1,
         )
     return agenda

@@ -57,35 +57,91 @@ def join_command(host: str | None, port: int) -> str:
 
 
 def add_hub_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--agenda", type=Path, metavar="FILE",
-                        help="agenda TOML file (default: the built-in reference session)")
-    parser.add_argument("--db", type=Path, default=Path("fireside.db"), metavar="FILE",
-                        help="SQLite database of the session (default: ./fireside.db)")
-    parser.add_argument("--host", default=None,
-                        help="interface to listen on (default: all interfaces)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
-                        help=f"TCP port (default: {DEFAULT_PORT}; 0 picks a free one)")
-    parser.add_argument("--token", default=os.environ.get("FIRESIDE_TOKEN"),
-                        help="moderator token (default: $FIRESIDE_TOKEN, else the one stored "
-                        "in the database, else a new one, printed once at start)")
+    parser.add_argument(
+        "--agenda",
+        type=Path,
+        metavar="FILE",
+        help="agenda TOML file (default: the built-in reference session)",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=Path("fireside.db"),
+        metavar="FILE",
+        help="SQLite database of the session (default: ./fireside.db)",
+    )
+    parser.add_argument(
+        "--host", default=None, help="interface to listen on (default: all interfaces)"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"TCP port (default: {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("FIRESIDE_TOKEN"),
+        help="moderator token (default: $FIRESIDE_TOKEN, else the one stored "
+        "in the database, else a new one, printed once at start)",
+    )
     approve = parser.add_mutually_exclusive_group()
-    approve.add_argument("--auto-approve", dest="auto_approve", action="store_true",
-                         default=None, help="show questions without moderation")
-    approve.add_argument("--moderate", dest="auto_approve", action="store_false",
-                         help="hold questions for the moderator (the default)")
-    parser.add_argument("--max-connections", type=int, default=5000, metavar="N",
-                        help="refuse connections beyond N with HTTP 503 (default: 5000)")
-    parser.add_argument("--max-chars", type=int, default=500, metavar="N",
-                        help="longest question in characters (default: 500)")
-    parser.add_argument("--max-frame", type=int, default=4096, metavar="BYTES",
-                        help="largest frame a client may send (default: 4096)")
-    parser.add_argument("--questions-per-minute", type=int, default=3, metavar="N",
-                        help="questions per attendee per minute (default: 3)")
-    parser.add_argument("--votes-per-minute", type=int, default=30, metavar="N",
-                        help="votes per attendee per minute (default: 30)")
-    parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
-                        help="browser origin allowed to connect, e.g. https://example.org "
-                        "(repeatable; terminal clients send no Origin and are always allowed)")
+    approve.add_argument(
+        "--auto-approve",
+        dest="auto_approve",
+        action="store_true",
+        default=None,
+        help="show questions without moderation",
+    )
+    approve.add_argument(
+        "--moderate",
+        dest="auto_approve",
+        action="store_false",
+        help="hold questions for the moderator (the default)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=5000,
+        metavar="N",
+        help="refuse connections beyond N with HTTP 503 (default: 5000)",
+    )
+    parser.add_argument(
+        "--max-chars",
+        type=int,
+        default=500,
+        metavar="N",
+        help="longest question in characters (default: 500)",
+    )
+    parser.add_argument(
+        "--max-frame",
+        type=int,
+        default=4096,
+        metavar="BYTES",
+        help="largest frame a client may send (default: 4096)",
+    )
+    parser.add_argument(
+        "--questions-per-minute",
+        type=int,
+        default=3,
+        metavar="N",
+        help="questions per attendee per minute (default: 3)",
+    )
+    parser.add_argument(
+        "--votes-per-minute",
+        type=int,
+        default=30,
+        metavar="N",
+        help="votes per attendee per minute (default: 30)",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="browser origin allowed to connect, e.g. https://example.org "
+        "(repeatable; terminal clients send no Origin and are always allowed)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every connection")
 
 

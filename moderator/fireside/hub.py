@@ -14,6 +14,7 @@ it: the ping waits behind the same full buffer).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -33,12 +34,14 @@ from fireside_ask.protocol import ProtocolError
 from fireside_ask.text import clean_name
 
 from .agenda import Agenda, default_agenda
+from .clock import Clock, ClockError, Event
 from .limits import Bucket
 from .room import Change, Question, Room, RoomError
 from .store import (
     Store,
     Write,
     action_write,
+    event_write,
     meta_write,
     question_write,
     vote_write,
@@ -110,6 +113,8 @@ class Hub:
         self.clock = clock
         self.store: Store | None = None
         self.room = Room(max_chars=config.max_chars)
+        self.clock_model = Clock(config.agenda)
+        """The segment clock; the hub is its single source of truth."""
         self.token = ""
         self.token_generated = False
         """Whether the token came from the database or was just made (so it is printed)."""
@@ -135,6 +140,7 @@ class Hub:
             "vote": self._on_vote,
             "undo": self._on_undo,
             "settings": self._on_settings,
+            "clock": self._on_clock,
         }
 
     # --- life cycle ----------------------------------------------------------------
@@ -142,6 +148,12 @@ class Hub:
         """Open the database, load the session and start listening."""
         self.store = Store(self.config.db_path)
         self.store.load_room(self.room)
+        clock_events = [
+            Event(at, kind.removeprefix("clock."), int(data.get("seconds", 0)))
+            for _, at, kind, data in self.store.events()
+            if kind.startswith("clock.")
+        ]
+        self.clock_model = Clock.replay(self.config.agenda, clock_events)
         self._resolve_settings()
         self._writer = Writer(self.store, on_failure=self._reload)
         self._writer.start()
@@ -162,8 +174,7 @@ class Hub:
             logger=logging.getLogger("fireside.ws"),
         )
         self._ticker = asyncio.create_task(self._tick(), name="fireside-ticker")
-        log.info("hub listening on port %d with %d questions", self.port,
-                 len(self.room.questions))
+        log.info("hub listening on port %d with %d questions", self.port, len(self.room.questions))
 
     def _resolve_settings(self) -> None:
         assert self.store is not None
@@ -199,10 +210,8 @@ class Hub:
             await self._server.wait_closed()
         if self._ticker is not None:
             self._ticker.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
-            except asyncio.CancelledError:
-                pass
         if self._writer is not None:
             await self._writer.close()
         if self.store is not None:
@@ -223,8 +232,9 @@ class Hub:
         room = Room(auto_approve=self.room.auto_approve, max_chars=self.config.max_chars)
         self.store.load_room(room)
         self.room = room
-        log.error("reloaded %d questions from the database after a failed commit",
-                  len(room.questions))
+        log.error(
+            "reloaded %d questions from the database after a failed commit", len(room.questions)
+        )
 
     # --- handshake -----------------------------------------------------------------
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
@@ -262,7 +272,7 @@ class Hub:
     async def _hello(self, ws: ServerConnection) -> Peer | None:
         try:
             frame = await asyncio.wait_for(ws.recv(), self.config.hello_timeout)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             await self._refuse(ws, p.BAD_MESSAGE, "Send hello first.")
             return None
         except ConnectionClosed:
@@ -289,9 +299,7 @@ class Hub:
             await self._refuse(ws, p.BAD_MESSAGE, f"role must be one of {', '.join(p.ROLES)}.")
             return None
         if not isinstance(client_id, str) or not p.CLIENT_ID_PATTERN.match(client_id):
-            await self._refuse(
-                ws, p.BAD_MESSAGE, "client_id must be 8-64 letters, digits, _ or -."
-            )
+            await self._refuse(ws, p.BAD_MESSAGE, "client_id must be 8-64 letters, digits, _ or -.")
             return None
         if name is not None and not isinstance(name, str):
             await self._refuse(ws, p.BAD_MESSAGE, "name must be a string.")
@@ -405,9 +413,7 @@ class Hub:
                 for q in room.questions.values()
                 if q.client_id == peer.client_id and q.state != p.REJECTED
             ]
-            my_votes = sorted(
-                qid for qid, voters in room.votes.items() if peer.client_id in voters
-            )
+            my_votes = sorted(qid for qid, voters in room.votes.items() if peer.client_id in voters)
         on_air = room.on_air()
         welcome: dict[str, Any] = {
             "type": "welcome",
@@ -425,6 +431,7 @@ class Hub:
                 "frame_bytes": self.config.max_frame,
             },
             "connected": self.connected,
+            "clock": self.clock_model.snapshot(self.clock()),
             "on_air": on_air.id if on_air else None,
             "questions": questions,
             "mine": mine,
@@ -460,34 +467,37 @@ class Hub:
         on_air_now = {q.id for q in change.questions if q.state == p.ON_AIR}
         for question in change.questions:
             before = change.previous.get(question.id)
-            self._push(self._moderators, {"type": "question", "question":
-                                          self.moderator_view(question)})
+            self._push(
+                self._moderators, {"type": "question", "question": self.moderator_view(question)}
+            )
             if question.public:
-                self._push(self._public, {"type": "question", "question":
-                                          self.public_view(question)})
+                self._push(
+                    self._public, {"type": "question", "question": self.public_view(question)}
+                )
             elif before is not None and before.public:
                 self._push(
                     self._public,
-                    {"type": "question_removed", "id": question.id,
-                     "merged_into": question.merged_into},
+                    {
+                        "type": "question_removed",
+                        "id": question.id,
+                        "merged_into": question.merged_into,
+                    },
                 )
             else:
                 owners = [
-                    x for x in self._by_client.get(question.client_id, ()) if
-                    x.role == p.ATTENDEE
+                    x for x in self._by_client.get(question.client_id, ()) if x.role == p.ATTENDEE
                 ]
                 if question.state != p.REJECTED:
-                    self._push(owners, {"type": "question", "question":
-                                        self.public_view(question)})
+                    self._push(owners, {"type": "question", "question": self.public_view(question)})
                 elif before is not None:
-                    self._push(owners, {"type": "question_removed", "id": question.id,
-                                        "merged_into": None})
+                    self._push(
+                        owners, {"type": "question_removed", "id": question.id, "merged_into": None}
+                    )
         if on_air_before != on_air_now:
             current = self.room.on_air()
             self._push(
                 self._peers,
-                {"type": "on_air",
-                 "question": self.public_view(current) if current else None},
+                {"type": "on_air", "question": self.public_view(current) if current else None},
             )
         if change.action is not None:
             self._push(self._moderators, {"type": "undo", "next": self.room.undo_summary()})
@@ -506,14 +516,10 @@ class Hub:
         """Send pending vote counts and the connected count, if they changed."""
         if self._dirty_votes:
             dirty, self._dirty_votes = self._dirty_votes, set()
-            counts = {
-                qid: self.room.vote_count(qid) for qid in dirty if qid in self.room.questions
-            }
+            counts = {qid: self.room.vote_count(qid) for qid in dirty if qid in self.room.questions}
             if counts:
                 self._push(self._moderators, {"type": "votes", "counts": _keyed(counts)})
-                public = {
-                    qid: n for qid, n in counts.items() if self.room.questions[qid].public
-                }
+                public = {qid: n for qid, n in counts.items() if self.room.questions[qid].public}
                 if public:
                     self._push(self._public, {"type": "votes", "counts": _keyed(public)})
         connected = self.connected
@@ -560,9 +566,7 @@ class Hub:
         try:
             await self._writer.write(writes)
         except Exception:
-            raise RoomError(
-                p.INTERNAL, "The hub could not save that; please try again."
-            ) from None
+            raise RoomError(p.INTERNAL, "The hub could not save that; please try again.") from None
 
     @staticmethod
     def _change_writes(change: Change, now: float) -> list[Write]:
@@ -595,8 +599,12 @@ class Hub:
                 )
             now = self.clock()
             question, change = self.room.ask(
-                peer.client_id, request_id, message.get("text"), now=now,
-                name=peer.name, segment=self.current_segment(),
+                peer.client_id,
+                request_id,
+                message.get("text"),
+                now=now,
+                name=peer.name,
+                segment=self.current_segment(),
             )
             assert change is not None
             done = asyncio.ensure_future(self._commit(self._change_writes(change, now)))
@@ -606,20 +614,33 @@ class Hub:
             finally:
                 self._inflight.pop(question.id, None)
             log.info("question #%d from %s", question.id, peer.client_id[:8])
-            self._reply(peer, {"type": "ack", "request_id": request_id,
-                               "question_id": question.id, "state": question.state})
+            self._reply(
+                peer,
+                {
+                    "type": "ack",
+                    "request_id": request_id,
+                    "question_id": question.id,
+                    "state": question.state,
+                },
+            )
             self._announce(change)
             return
         pending = self._inflight.get(existing)
         if pending is not None:
             await asyncio.shield(pending)
-        self._reply(peer, {"type": "ack", "request_id": request_id, "question_id": existing,
-                           "state": self.room.questions[existing].state, "duplicate": True})
+        self._reply(
+            peer,
+            {
+                "type": "ack",
+                "request_id": request_id,
+                "question_id": existing,
+                "state": self.room.questions[existing].state,
+                "duplicate": True,
+            },
+        )
 
     async def _on_vote(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
-        bucket = self._votes.setdefault(
-            peer.client_id, Bucket(self.config.votes_per_minute, 60.0)
-        )
+        bucket = self._votes.setdefault(peer.client_id, Bucket(self.config.votes_per_minute, 60.0))
         if not bucket.take():
             raise RoomError(
                 p.RATE_LIMITED,
@@ -631,22 +652,33 @@ class Hub:
         )
         if change.votes:
             await self._commit(self._change_writes(change, self.clock()))
-        self._reply(peer, {"type": "ack", "request_id": request_id, "question_id": question.id,
-                           "up": message.get("up", True),
-                           "votes": self.room.vote_count(question.id)})
+        self._reply(
+            peer,
+            {
+                "type": "ack",
+                "request_id": request_id,
+                "question_id": question.id,
+                "up": message.get("up", True),
+                "votes": self.room.vote_count(question.id),
+            },
+        )
         self._announce(change)
 
-    async def _on_action(self, peer: Peer, message: dict[str, Any],
-                         request_id: str | None) -> None:
+    async def _on_action(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
         now = self.clock()
-        change = self.room.act(message["type"], message, now=now,
-                               segment=self.current_segment())
+        change = self.room.act(message["type"], message, now=now, segment=self.current_segment())
         await self._commit(self._change_writes(change, now))
         assert change.action is not None
         log.info("moderator: %s #%d", change.action.kind, change.action.question_id)
-        self._reply(peer, {"type": "ack", "request_id": request_id,
-                           "question_id": change.action.question_id,
-                           "action_id": change.action.id})
+        self._reply(
+            peer,
+            {
+                "type": "ack",
+                "request_id": request_id,
+                "question_id": change.action.question_id,
+                "action_id": change.action.id,
+            },
+        )
         self._announce(change)
 
     async def _on_undo(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
@@ -654,13 +686,20 @@ class Hub:
         await self._commit(self._change_writes(change, self.clock()))
         assert change.action is not None
         log.info("moderator: undo %s #%d", change.action.kind, change.action.question_id)
-        self._reply(peer, {"type": "ack", "request_id": request_id,
-                           "question_id": change.action.question_id,
-                           "undone": change.action.summary()})
+        self._reply(
+            peer,
+            {
+                "type": "ack",
+                "request_id": request_id,
+                "question_id": change.action.question_id,
+                "undone": change.action.summary(),
+            },
+        )
         self._announce(change)
 
-    async def _on_settings(self, peer: Peer, message: dict[str, Any],
-                           request_id: str | None) -> None:
+    async def _on_settings(
+        self, peer: Peer, message: dict[str, Any], request_id: str | None
+    ) -> None:
         auto_approve = message.get("auto_approve")
         if not isinstance(auto_approve, bool):
             raise RoomError(p.BAD_MESSAGE, '"auto_approve" must be true or false.')
@@ -669,9 +708,27 @@ class Hub:
         self._reply(peer, {"type": "ack", "request_id": request_id})
         self._push(self._peers, {"type": "settings", "auto_approve": auto_approve})
 
+    async def _on_clock(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
+        action, seconds = message.get("action"), message.get("seconds", 0)
+        if not isinstance(action, str):
+            raise RoomError(p.BAD_MESSAGE, '"action" must be a clock command.')
+        now = self.clock()
+        before = self.clock_model
+        trial = Clock.replay(before.agenda, list(before.events))
+        try:
+            event = trial.command(action, now, seconds)
+        except ClockError as exc:
+            raise RoomError(p.INVALID_STATE, str(exc)) from None
+        await self._commit([event_write(now, f"clock.{event.kind}", event.to_data())])
+        before.apply(event)
+        log.info("moderator: clock %s", event.kind)
+        snapshot = before.snapshot(now)
+        self._reply(peer, {"type": "ack", "request_id": request_id, "clock": event.kind})
+        self._push(self._peers, snapshot)
+
     def current_segment(self) -> str | None:
-        """Id of the agenda segment running now; the segment clock fills this in."""
-        return None
+        """Id of the agenda segment running now (``None`` before the start and after)."""
+        return self.clock_model.current_segment_id()
 
 
 def _keyed(counts: dict[int, int]) -> dict[str, int]:

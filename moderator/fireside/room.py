@@ -268,8 +268,9 @@ class Room:
         return question, change
 
     # --- moderator actions ---------------------------------------------------------
-    def act(self, kind: str, message: dict[str, Any], *, now: float, segment: str | None
-            = None) -> Change:
+    def act(
+        self, kind: str, message: dict[str, Any], *, now: float, segment: str | None = None
+    ) -> Change:
         """Apply one moderator action from its protocol message; it becomes undoable."""
         question = self.get(message.get("question_id"))
         if question.merged_into is not None:

@@ -133,7 +133,7 @@ class Store:
         columns = ", ".join(_QUESTION_COLUMNS)
         questions = []
         for row in self.db.execute(f"SELECT {columns} FROM questions ORDER BY id"):
-            data = dict(zip(_QUESTION_COLUMNS, row))
+            data = dict(zip(_QUESTION_COLUMNS, row, strict=True))
             data["pinned"] = bool(data["pinned"])
             questions.append(Question(**data))
         votes = self.db.execute("SELECT question_id, client_id FROM votes").fetchall()

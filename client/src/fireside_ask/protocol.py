@@ -79,7 +79,9 @@ QUESTION_ACTIONS = frozenset(
 )
 #: Moderator requests that are not about one question.
 MODERATOR_REQUESTS = frozenset({"undo", "settings", "clock"})
-ALL_REQUESTS = COMMON_REQUESTS | ATTENDEE_REQUESTS | QUESTION_ACTIONS | MODERATOR_REQUESTS
+ALL_REQUESTS = (
+    COMMON_REQUESTS | ATTENDEE_REQUESTS | QUESTION_ACTIONS | MODERATOR_REQUESTS
+)
 
 #: Close codes the hub uses (RFC 6455 numbers).
 CLOSE_GOING_AWAY = 1001
@@ -92,7 +94,9 @@ Message = Dict[str, Any]
 class ProtocolError(Exception):
     """A frame that breaks the protocol; carries the error code to answer with."""
 
-    def __init__(self, code: str, message: str, request_id: Optional[str] = None) -> None:
+    def __init__(
+        self, code: str, message: str, request_id: Optional[str] = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -160,7 +164,9 @@ def hello(
     return message
 
 
-_HOST_PORT = re.compile(r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[^:/\[\]]+)(?::(?P<port>\d{1,5}))?/?$")
+_HOST_PORT = re.compile(
+    r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[^:/\[\]]+)(?::(?P<port>\d{1,5}))?/?$"
+)
 
 
 def normalize_url(target: str) -> str:

@@ -48,7 +48,12 @@ def clean_text(text: str) -> str:
             continue
         if char == _ZWJ:
             after = text[index + 1] if index + 1 < len(text) else ""
-            if kept and after and _is_pictographic(kept[-1]) and _is_pictographic(after):
+            if (
+                kept
+                and after
+                and _is_pictographic(kept[-1])
+                and _is_pictographic(after)
+            ):
                 kept.append(char)
             continue
         if unicodedata.category(char) in _DROPPED_CATEGORIES:

@@ -1,0 +1,62 @@
+"""Shared fixtures: a real hub on a loopback port, and raw protocol clients."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from fireside.hub import Hub, HubConfig
+
+from .wsclient import RawClient
+
+TOKEN = "test-moderator-token"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every coroutine test runs on asyncio through anyio's pytest plugin.
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is not None and inspect.iscoroutinefunction(function):
+            item.add_marker(pytest.mark.anyio)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def hub_config(tmp_path: Path) -> HubConfig:
+    """A hub on a free loopback port with a known token; tests may change it first."""
+    return HubConfig(db_path=tmp_path / "hub.db", host="127.0.0.1", port=0, token=TOKEN)
+
+
+@pytest.fixture
+async def hub(hub_config: HubConfig) -> AsyncIterator[Hub]:
+    async with Hub(hub_config) as running:
+        yield running
+
+
+@pytest.fixture
+def url(hub: Hub) -> str:
+    return f"ws://127.0.0.1:{hub.port}"
+
+
+@pytest.fixture
+async def connect(url: str) -> AsyncIterator[Callable[..., object]]:
+    """Open raw clients that are all closed when the test ends."""
+    opened: list[RawClient] = []
+
+    async def open_client(role: str = "attendee", **kwargs: object) -> RawClient:
+        if role == "moderator":
+            kwargs.setdefault("token", TOKEN)
+        client = await RawClient.open(url, role=role, **kwargs)  # type: ignore[arg-type]
+        opened.append(client)
+        return client
+
+    yield open_client
+    for client in opened:
+        await client.close()

@@ -1,0 +1,197 @@
+"""The segment clock model, driven by a fake clock: no sleeps, exact numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from fireside.agenda import parse_agenda
+from fireside.clock import Clock, ClockError
+
+AGENDA = parse_agenda(
+    """
+title = "Test talk"
+[[segment]]
+id = "intro"
+duration = "5m"
+[[segment]]
+id = "deep"
+duration = "10m"
+[[segment]]
+id = "qa"
+duration = "15m"
+kind = "qa"
+"""
+)
+T0 = 1_000_000.0
+
+
+def started() -> Clock:
+    clock = Clock(AGENDA)
+    clock.command("toggle", T0)
+    return clock
+
+
+def test_clock_before_start_shows_the_whole_plan_left() -> None:
+    """Before the start the moderator sees 30 minutes left and no segment running."""
+    clock = Clock(AGENDA)
+    assert clock.phase(T0) == "ready"
+    assert clock.current_segment_id() is None
+    assert clock.session_left(T0) == 30 * 60
+    assert clock.projected_end(T0) == T0 + 30 * 60
+
+
+def test_running_segment_counts_down_and_projects_the_end() -> None:
+    """Two minutes into the first segment, three are left and the end is on plan."""
+    clock = started()
+    now = T0 + 120
+    assert clock.current_segment_id() == "intro"
+    assert clock.left(now) == 180
+    assert clock.session_left(now) == 28 * 60
+    assert clock.projected_end(now) == T0 + 30 * 60
+    assert clock.planned_end() == T0 + 30 * 60
+
+
+def test_wrapup_then_overtime_keeps_counting() -> None:
+    """The clock turns to wrap-up with a minute left, then counts overtime past zero."""
+    clock = started()
+    assert clock.phase(T0 + 239) == "running"
+    assert clock.phase(T0 + 241) == "wrapup"  # 20% of 5 minutes is one minute
+    assert clock.phase(T0 + 301) == "overtime"
+    assert clock.left(T0 + 330) == -30
+    # Overtime pushes the projected end later by the same amount.
+    assert clock.projected_end(T0 + 330) == T0 + 330 + 25 * 60
+
+
+def test_wrapup_is_at_most_two_minutes() -> None:
+    """A long segment warns two minutes before its end, not 20% before."""
+    clock = started()
+    clock.command("next", T0 + 300)
+    clock.command("next", T0 + 900)  # qa: 15 minutes, 20% would be 3 minutes
+    assert clock.wrapup_seconds(2) == 120
+    assert clock.phase(T0 + 900 + 15 * 60 - 121) == "running"
+    assert clock.phase(T0 + 900 + 15 * 60 - 119) == "wrapup"
+
+
+def test_pause_and_resume_across_segments() -> None:
+    """Paused time does not count, in the segment paused or after moving on."""
+    clock = started()
+    clock.command("toggle", T0 + 60)  # pause after one minute
+    assert clock.phase(T0 + 500) == "paused"
+    assert clock.left(T0 + 500) == 240
+    assert clock.projected_end(T0 + 500) == T0 + 500 + 29 * 60
+    clock.command("toggle", T0 + 600)  # resume
+    assert clock.left(T0 + 630) == 210
+    clock.command("next", T0 + 700)  # intro ran 60 + 100 seconds
+    clock.command("pause", T0 + 760)
+    clock.command("resume", T0 + 800)
+    assert clock.current_segment_id() == "deep"
+    assert clock.segment_elapsed(0, T0 + 900) == 160
+    assert clock.segment_elapsed(1, T0 + 900) == 160
+    assert clock.projected_end(T0 + 900) == T0 + 900 + (600 - 160) + 900
+
+
+def test_moving_on_while_paused_starts_the_next_segment_running() -> None:
+    """Pressing next during a pause starts the next segment's clock."""
+    clock = started()
+    clock.command("pause", T0 + 30)
+    clock.command("next", T0 + 100)
+    assert clock.phase(T0 + 110) == "running"
+    assert clock.segment_elapsed(1, T0 + 110) == 10
+
+
+def test_extend_into_overtime_and_shorten() -> None:
+    """Plus gives a running-over segment another minute; minus takes it away again."""
+    clock = started()
+    assert clock.phase(T0 + 320) == "overtime"
+    clock.command("adjust", T0 + 320, 60)
+    assert clock.allowance(0) == 360
+    assert clock.phase(T0 + 320) == "wrapup"
+    assert clock.left(T0 + 320) == 40
+    assert clock.projected_end(T0 + 320) == T0 + 320 + 40 + 25 * 60
+    clock.command("adjust", T0 + 330, -60)
+    assert clock.phase(T0 + 330) == "overtime"
+    assert clock.projected_end(T0 + 330) == T0 + 330 + 25 * 60
+
+
+def test_shorten_never_goes_below_zero() -> None:
+    """Shortening a segment many times stops at an allowance of zero."""
+    clock = started()
+    for step in range(10):
+        clock.command("adjust", T0 + step, -60)
+    assert clock.allowance(0) == 0
+    clock.command("adjust", T0 + 20, 60)
+    assert clock.allowance(0) == 60
+
+
+def test_going_back_continues_the_earlier_segment() -> None:
+    """Back after a too-early next resumes the first segment's count where it stopped."""
+    clock = started()
+    clock.command("next", T0 + 100)
+    clock.command("back", T0 + 130)
+    assert clock.current_segment_id() == "intro"
+    assert clock.left(T0 + 130) == 200
+    assert clock.segment_elapsed(1, T0 + 130) == 30
+    # The 30 seconds already spent in the deep segment come off its remaining time.
+    assert clock.projected_end(T0 + 130) == T0 + 130 + 200 + (600 - 30) + 900
+
+
+def test_back_on_the_first_segment_is_refused() -> None:
+    """Back on the first segment is an error the moderator sees, and changes nothing."""
+    clock = started()
+    with pytest.raises(ClockError):
+        clock.command("back", T0 + 5)
+    assert clock.current_segment_id() == "intro"
+
+
+def test_next_on_the_last_segment_ends_the_session_and_back_reopens_it() -> None:
+    """The session ends after the last segment; back reopens it with time kept."""
+    clock = started()
+    clock.command("next", T0 + 300)
+    clock.command("next", T0 + 900)
+    clock.command("next", T0 + 1800)
+    assert clock.phase(T0 + 1900) == "finished"
+    assert clock.current_segment_id() is None
+    assert clock.projected_end(T0 + 1900) == T0 + 1800
+    with pytest.raises(ClockError):
+        clock.command("next", T0 + 1901)
+    clock.command("back", T0 + 1950)
+    assert clock.current_segment_id() == "qa"
+    assert clock.left(T0 + 1950) == 0
+
+
+def test_restart_replays_events_and_resumes_mid_segment() -> None:
+    """A hub restarted mid-segment shows the same clock, with the downtime counted."""
+    clock = started()
+    clock.command("adjust", T0 + 10, 60)
+    clock.command("next", T0 + 200)
+    clock.command("pause", T0 + 260)
+    clock.command("resume", T0 + 300)
+    replayed = Clock.replay(AGENDA, list(clock.events))
+    later = T0 + 400  # the hub was down from 350 to 400: time still ran on stage
+    assert replayed.current_segment_id() == "deep"
+    assert replayed.left(later) == clock.left(later) == 600 - 160
+    assert replayed.allowance(0) == 360
+    assert replayed.projected_end(later) == clock.projected_end(later)
+    assert replayed.snapshot(later) == clock.snapshot(later)
+
+
+def test_report_gives_planned_and_actual_for_every_segment() -> None:
+    """The export can read planned and actual start, end and duration of each segment."""
+    clock = started()
+    clock.command("pause", T0 + 100)
+    clock.command("resume", T0 + 160)
+    clock.command("next", T0 + 400)
+    rows = clock.report(T0 + 500)
+    assert rows[0] == {
+        "id": "intro",
+        "title": "intro",
+        "planned": 300,
+        "allowance": 300,
+        "actual_start": T0,
+        "actual_end": T0 + 400,
+        "actual": 340,
+    }
+    assert rows[1]["actual_start"] == T0 + 400
+    assert rows[1]["actual_end"] is None  # still running
+    assert rows[1]["actual"] == 100
+    assert rows[2]["actual"] is None  # never started

@@ -48,7 +48,7 @@ def test_running_segment_counts_down_and_projects_the_end() -> None:
     assert clock.left(now) == 180
     assert clock.session_left(now) == 28 * 60
     assert clock.projected_end(now) == T0 + 30 * 60
-    assert clock.planned_end() == T0 + 30 * 60
+    assert clock.planned_end(now) == T0 + 30 * 60
 
 
 def test_wrapup_then_overtime_keeps_counting() -> None:
@@ -195,3 +195,35 @@ def test_report_gives_planned_and_actual_for_every_segment() -> None:
     assert rows[1]["actual_end"] is None  # still running
     assert rows[1]["actual"] == 100
     assert rows[2]["actual"] is None  # never started
+
+
+def _dated(starts_at: str) -> Clock:
+    return Clock(
+        parse_agenda(
+            f"""
+title = "Dated talk"
+starts_at = "{starts_at}"
+[[segment]]
+id = "only"
+duration = "10m"
+"""
+        )
+    )
+
+
+def test_plan_is_anchored_on_the_agenda_start_when_the_session_starts_near_it() -> None:
+    """Starting five minutes late shows the session five minutes behind its plan."""
+    clock = _dated("2026-04-14T10:30:00+02:00")
+    planned_start = clock.agenda.starts_at.timestamp()  # type: ignore[union-attr]
+    clock.command("start", planned_start + 300)
+    assert clock.planned_end(planned_start + 400) == planned_start + 600
+    assert clock.projected_end(planned_start + 400) - clock.planned_end(planned_start + 400) == 300
+
+
+def test_plan_of_a_reused_agenda_from_another_day_counts_from_the_actual_start() -> None:
+    """A rehearsal months after the agenda's date is not reported as months late."""
+    clock = _dated("2026-04-14T10:30:00+02:00")
+    later = clock.agenda.starts_at.timestamp() + 200 * 86400  # type: ignore[union-attr]
+    assert clock.planned_end(later) == later + 600
+    clock.command("start", later + 50)
+    assert clock.planned_end(later + 100) == later + 50 + 600

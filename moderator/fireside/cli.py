@@ -188,6 +188,108 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+EPILOG_RUN = """\
+examples:
+  fireside run                                     # default agenda, ./fireside.db, port 8765
+  fireside run --agenda talk.toml --db talk.db
+  fireside run --demo 20                           # twenty simulated attendees ask and vote
+
+The dashboard connects to the hub over loopback, as the moderator. Quitting the dashboard
+stops the hub.
+"""
+
+EPILOG_DASHBOARD = """\
+examples:
+  FIRESIDE_TOKEN=s3cret fireside dashboard ws://10.0.0.5:8765
+  fireside dashboard talks.example.org --token s3cret
+
+Prefer FIRESIDE_TOKEN to --token: command lines are visible to other users of the machine.
+"""
+
+EPILOG_STAGE = """\
+examples:
+  fireside stage 127.0.0.1          # on the laptop that drives the confidence monitor
+  fireside stage ws://10.0.0.5:8765
+
+Read-only: it shows the clock, the segment and the question on air, never pending or
+rejected questions. No token is needed.
+"""
+
+
+def _url(target: str) -> str:
+    from fireside_ask.protocol import normalize_url
+
+    try:
+        return normalize_url(target)
+    except ValueError as exc:
+        raise SystemExit(f"fireside: {exc}") from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .dashboard.app import make_app
+    from .runner import HubThread
+
+    config = hub_config(args)
+    extra = None
+    if args.demo:
+        from .demo import run_demo
+
+        count = args.demo
+
+        async def extra(hub: Hub) -> None:
+            await run_demo(f"ws://127.0.0.1:{hub.port}", count)
+
+    # Keep the log off the screen the dashboard draws on.
+    _log_to_file(args.db.with_suffix(".log"))
+    runner = HubThread(config, extra)
+    hub = runner.start()
+    try:
+        app = make_app(
+            f"ws://127.0.0.1:{hub.port}",
+            hub.token,
+            join_command=join_command(config.host, hub.port),
+            quit_question="Quit Fireside? The hub stops and attendees are disconnected.",
+            max_chars=config.max_chars,
+        )
+        app.run()
+    finally:
+        runner.stop()
+    if hub.token_generated:
+        print(f"Moderator token (kept in {config.db_path}): {hub.token}")
+    return 0
+
+
+def _log_to_file(path: Path) -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from .dashboard.app import make_app
+
+    token = args.token
+    if not token:
+        import getpass
+
+        if not sys.stdin.isatty():
+            raise SystemExit("fireside: give the moderator token with FIRESIDE_TOKEN or --token")
+        token = getpass.getpass("Moderator token: ")
+    url = _url(args.url)
+    make_app(url, token, join_command=f"pipx run fireside-ask {args.url}").run()
+    return 0
+
+
+def cmd_stage(args: argparse.Namespace) -> int:
+    from .dashboard.stage import StageApp
+
+    StageApp(_url(args.url)).run()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fireside",
@@ -208,6 +310,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_hub_options(serve)
     serve.set_defaults(func=cmd_serve)
+
+    run = commands.add_parser(
+        "run",
+        help="start the hub and open the moderator's dashboard on it (the everyday command)",
+        description="Start the hub in-process and open the dashboard on it, over loopback. "
+        "The hub's log goes to <db>.log beside the database.",
+        epilog=EPILOG_RUN,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_hub_options(run)
+    run.add_argument(
+        "--demo",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N simulated attendees who arrive over a minute, ask and vote",
+    )
+    run.set_defaults(func=cmd_run)
+
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="open the dashboard on a hub that runs elsewhere",
+        description="Open the moderator's dashboard on a running hub.",
+        epilog=EPILOG_DASHBOARD,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    dashboard.add_argument("url", metavar="URL", help="ws://HOST:PORT, wss://..., or HOST[:PORT]")
+    dashboard.add_argument(
+        "--token",
+        default=os.environ.get("FIRESIDE_TOKEN"),
+        help="moderator token (default: $FIRESIDE_TOKEN; asked if missing)",
+    )
+    dashboard.set_defaults(func=cmd_dashboard)
+
+    stage = commands.add_parser(
+        "stage",
+        help="a read-only, large-type screen for the speakers",
+        description="Show the current segment, the time left and the question on air, "
+        "in large type, for the speakers.",
+        epilog=EPILOG_STAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    stage.add_argument("url", metavar="URL", help="ws://HOST:PORT, wss://..., or HOST[:PORT]")
+    stage.set_defaults(func=cmd_stage)
     return parser
 
 

@@ -28,6 +28,7 @@ from .agenda import Agenda
 
 WRAPUP_FRACTION = 0.2
 WRAPUP_MAX = 120.0
+STALE_START = 12 * 3600.0
 COMMANDS = ("start", "pause", "resume", "toggle", "next", "back", "adjust")
 
 READY, RUNNING, PAUSED, FINISHED = "ready", "running", "paused", "finished"
@@ -209,10 +210,19 @@ class Clock:
             return float(sum(self.allowance(i) for i in range(len(self.agenda.segments))))
         return max(0.0, self.left(now)) + self.remaining_after(now)
 
-    def planned_end(self) -> float | None:
-        """When the session should end by the plan: its planned start plus the plan."""
-        start = self.agenda.starts_at.timestamp() if self.agenda.starts_at else self.started_at
-        return None if start is None else start + self.agenda.planned_seconds
+    def planned_end(self, now: float) -> float:
+        """When the session should end by the plan: its planned start plus the plan.
+
+        The agenda's ``starts_at`` anchors the plan only when the session really starts
+        near it (within ``STALE_START`` seconds); a rehearsal or a reused agenda file from
+        another day is measured from its actual start instead (or from now, before it).
+        """
+        anchor = self.started_at if self.started_at is not None else now
+        if self.agenda.starts_at is not None:
+            planned = self.agenda.starts_at.timestamp()
+            if abs(anchor - planned) <= STALE_START:
+                anchor = planned
+        return anchor + self.agenda.planned_seconds
 
     def projected_end(self, now: float) -> float:
         """When the session will end if every remaining segment keeps to its allowance."""
@@ -223,7 +233,7 @@ class Clock:
     def snapshot(self, now: float) -> dict[str, Any]:
         """The clock as the wire carries it; clients count on from ``elapsed`` locally."""
         segment = self.agenda.segments[min(self.index, len(self.agenda.segments) - 1)]
-        planned_end = self.planned_end()
+        planned_end = self.planned_end(now)
         return {
             "type": "clock",
             "server_time": now,

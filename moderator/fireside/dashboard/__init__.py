@@ -1,0 +1,1 @@
+"""The moderator's dashboard and the speakers' stage screen (Textual apps)."""

@@ -1,0 +1,543 @@
+"""The moderator's dashboard: a keyboard-first Textual app on the hub's moderator role.
+
+The app owns the link to the hub and the model; the ``DashboardScreen`` owns the widgets
+and the keys. Actions go to the hub and show up on screen only when the hub's update comes
+back, so the screen always shows what is stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.widgets import DataTable, Footer, Input
+
+from fireside_ask import protocol as p
+
+from .format import session_timezone
+from .link import HubLink
+from .messages import HubMessage, LinkStatus, QuestionHighlighted
+from .model import SORTS, Model
+from .screens import ConfirmScreen, EditScreen, HelpScreen, PickScreen
+from .widgets import (
+    ClockPanel,
+    OnAirCard,
+    QuestionPreview,
+    QuestionTable,
+    SessionHeader,
+    clock_view,
+)
+
+HIGH_CONTRAST = Theme(
+    name="fireside-contrast",
+    primary="#FFD700",
+    secondary="#00BFFF",
+    accent="#FF8C00",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#1C1C1C",
+    warning="#FFB000",
+    error="#FF4040",
+    success="#3CFF3C",
+    dark=True,
+)
+
+#: Which question states each question action applies to (the footer hides the others).
+APPLIES: dict[str, frozenset[str]] = {
+    "approve": frozenset({p.PENDING, p.REJECTED}),
+    "reject": frozenset({p.PENDING, p.APPROVED}),
+    "on_air": frozenset({p.PENDING, p.APPROVED, p.ANSWERED}),
+    "answered": frozenset({p.ON_AIR, p.APPROVED}),
+    "pin": frozenset({p.PENDING, p.APPROVED, p.ON_AIR, p.ANSWERED}),
+    "edit": frozenset({p.PENDING, p.APPROVED, p.ON_AIR, p.ANSWERED}),
+    "topic": frozenset({p.PENDING, p.APPROVED, p.ON_AIR, p.ANSWERED}),
+    "merge": frozenset({p.PENDING, p.APPROVED, p.ANSWERED}),
+}
+COMPACT_HEIGHT = 30
+CLOCK_KEYS = Binding.Group("Clock")
+
+
+class DashboardScreen(Screen[None]):
+    """Inbox, queue, the highlighted question, the on-air card and the clock."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "a",
+            "approve",
+            "Approve",
+            id="approve",
+            tooltip="Approve the highlighted question: everyone can see and vote on it",
+        ),
+        Binding(
+            "r", "reject", "Reject", id="reject", tooltip="Reject it: only moderators see it again"
+        ),
+        Binding(
+            "enter",
+            "on_air",
+            "On air",
+            key_display="⏎",
+            id="on_air",
+            tooltip="Put it on air; the question on air before is marked answered",
+        ),
+        Binding("d", "answered", "Done", id="answered", tooltip="Mark it answered"),
+        Binding(
+            "p", "pin", "Pin", id="pin", tooltip="Pin or unpin: pinned questions lead the queue"
+        ),
+        Binding("e", "edit", "Edit", id="edit", tooltip="Edit the text; the original is kept"),
+        Binding("t", "topic", "Topic", id="topic", tooltip="Set the topic (agenda segment)"),
+        Binding(
+            "m",
+            "merge",
+            "Merge",
+            id="merge",
+            tooltip="Merge into another question: votes add up, both texts are kept",
+        ),
+        Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last moderator action"),
+        Binding(
+            "n",
+            "clock('next')",
+            "Next segment",
+            id="next",
+            group=CLOCK_KEYS,
+            tooltip="Next segment (starts the clock before the session)",
+        ),
+        Binding(
+            "b",
+            "clock('back')",
+            "Back one segment",
+            id="back",
+            group=CLOCK_KEYS,
+            tooltip="Back one segment; its time continues where it stopped",
+        ),
+        Binding(
+            "space",
+            "clock('toggle')",
+            "Pause or resume",
+            key_display="␣",
+            id="pause",
+            group=CLOCK_KEYS,
+            tooltip="Start, pause or resume the clock",
+        ),
+        Binding(
+            "plus",
+            "adjust(60)",
+            "Extend one minute",
+            key_display="+",
+            id="extend",
+            group=CLOCK_KEYS,
+            tooltip="Give the current segment one more minute",
+        ),
+        Binding(
+            "minus",
+            "adjust(-60)",
+            "Shorten one minute",
+            key_display="-",
+            id="shorten",
+            group=CLOCK_KEYS,
+            tooltip="Take one minute off the current segment",
+        ),
+        Binding("s", "sort", "Sort", id="sort", tooltip="Sort the queue by votes, time or topic"),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            key_display="/",
+            id="filter",
+            tooltip="Show only questions containing some text",
+        ),
+        Binding(
+            "question_mark", "help", "Help", key_display="?", id="help", tooltip="Show every key"
+        ),
+        Binding("q", "quit_app", "Quit", id="quit", tooltip="Quit (asks first)"),
+    ]
+
+    sort: reactive[str] = reactive("votes")
+    """How the queue is ordered after pinned questions: votes, time or topic."""
+    needle: reactive[str] = reactive("")
+    """The filter text; empty shows everything."""
+
+    def __init__(self, model: Model) -> None:
+        super().__init__()
+        self.model = model
+        self.status = "connecting"
+        self.timezone = None
+        self._last_table = "inbox"
+        self._seen_inbox: set[int] = set()
+        self._last_phase = ""
+        self._refresh_pending = False
+
+    def compose(self) -> ComposeResult:
+        yield SessionHeader(id="header")
+        yield Input(placeholder="Filter questions (esc clears)", id="filter")
+        with Horizontal(id="lists"):
+            with Vertical(id="inbox-box", classes="box"):
+                yield QuestionTable(id="inbox")
+            with Vertical(id="queue-box", classes="box"):
+                yield QuestionTable(id="queue")
+        yield QuestionPreview(id="preview")
+        with Horizontal(id="bottom"):
+            yield OnAirCard(id="on-air")
+            yield ClockPanel(id="clock")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#inbox", QuestionTable).focus()
+        self.set_interval(0.25, self._tick_clock)
+        self.refresh_all()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < COMPACT_HEIGHT, "-compact")
+
+    # --- reading the model into the widgets ----------------------------------------
+    def refresh_all(self) -> None:
+        self._refresh_pending = False
+        model = self.model
+        self.timezone = session_timezone(model.session.get("starts_at"))
+        app = self.app
+        join = getattr(app, "join_command", "")
+        self.query_one(SessionHeader).show(
+            model.session.get("title", "Fireside"),
+            join,
+            self.status,
+            model.connected,
+            model.counts(),
+        )
+        inbox = self.query_one("#inbox", QuestionTable)
+        queue = self.query_one("#queue", QuestionTable)
+        inbox.timezone = queue.timezone = self.timezone
+        pending = model.inbox(self.needle)
+        inbox.sync(pending)
+        focus_topic = self._focus_topic()
+        queue.sync(model.queue(self.sort, self.needle, focus_topic))
+        if self.focused is inbox:
+            self._seen_inbox |= {q["id"] for q in pending}
+        fresh = sum(1 for q in pending if q["id"] not in self._seen_inbox)
+        box = self.query_one("#inbox-box")
+        box.border_title = f"Inbox {len(pending)}"
+        box.border_subtitle = f"{fresh} new" if fresh else ""
+        queue_box = self.query_one("#queue-box")
+        queue_box.border_title = f"Queue {model.counts()['approved']}"
+        queue_box.border_subtitle = f"by {self.sort}" + (
+            f" · {focus_topic} first" if focus_topic else ""
+        )
+        on_air = model.questions.get(model.on_air) if model.on_air else None
+        self.query_one(OnAirCard).show(on_air)
+        self._show_preview()
+        self._tick_clock()
+        self.refresh_bindings()
+
+    def schedule_refresh(self) -> None:
+        """Coalesce a burst of hub messages into one repaint."""
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            self.call_later(self.refresh_all)
+
+    def _focus_topic(self) -> str | None:
+        clock = self.model.clock
+        if (
+            clock
+            and clock["state"] in ("running", "paused")
+            and (clock["segment"].get("kind") == "discussion")
+        ):
+            return str(clock["segment"]["id"])
+        return None
+
+    def _tick_clock(self) -> None:
+        segments = self.model.session.get("segments", [])
+        view = clock_view(self.model.clock, self.model.clock_received, time.monotonic(), segments)
+        self.query_one(ClockPanel).show(view, self.timezone)
+        phase = view["phase"] if view else ""
+        if phase == "overtime" and self._last_phase in ("running", "wrapup"):
+            self.notify(
+                f"“{view['title']}” is running over." if view else "Over time.",
+                title="Overtime",
+                severity="warning",
+                timeout=6,
+                markup=False,
+            )
+        self._last_phase = phase
+
+    def _show_preview(self) -> None:
+        self.query_one(QuestionPreview).show(self.selected(), self.timezone)
+
+    # --- which question the keys act on --------------------------------------------
+    def selected(self) -> dict[str, Any] | None:
+        """The highlighted question of the list the moderator is in."""
+        table = self.query_one(f"#{self._last_table}", QuestionTable)
+        current = table.current_id
+        return self.model.questions.get(current) if current is not None else None
+
+    @on(QuestionHighlighted)
+    def _highlighted(self, event: QuestionHighlighted) -> None:
+        self._show_preview()
+        self.refresh_bindings()
+
+    def on_descendant_focus(self, event: Any) -> None:
+        widget = event.widget
+        if isinstance(widget, QuestionTable) and widget.id:
+            self._last_table = widget.id
+            if widget.id == "inbox":
+                self._seen_inbox |= {q["id"] for q in self.model.inbox(self.needle)}
+                self.schedule_refresh()
+            self._show_preview()
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in APPLIES:
+            question = self.selected()
+            return question is not None and question["state"] in APPLIES[action]
+        if action == "undo":
+            return self.model.undo is not None
+        return True
+
+    # --- sending to the hub --------------------------------------------------------
+    def send(self, message: dict[str, Any], done: str = "") -> None:
+        """Send a request in a worker; say so if the hub refuses it."""
+        self.run_worker(self._request(message, done), group="actions")
+
+    async def _request(self, message: dict[str, Any], done: str) -> None:
+        link: HubLink = self.app.link  # type: ignore[attr-defined]
+        reply = await link.request(message)
+        if reply.get("type") == "error":
+            self.notify(
+                str(reply.get("message", "Refused.")),
+                title="Not done",
+                severity="error",
+                timeout=6,
+                markup=False,
+            )
+        elif done:
+            self.notify(done, timeout=2, markup=False)
+
+    def _act(self, kind: str, **extra: Any) -> None:
+        question = self.selected()
+        if question is None:
+            return
+        self.send({"type": kind, "question_id": question["id"], **extra})
+
+    def action_approve(self) -> None:
+        self._act("approve")
+
+    def action_reject(self) -> None:
+        self._act("reject")
+
+    def action_on_air(self) -> None:
+        self._act("on_air")
+
+    def action_answered(self) -> None:
+        self._act("answered")
+
+    def action_pin(self) -> None:
+        question = self.selected()
+        if question is not None:
+            self._act("pin", pinned=not question.get("pinned"))
+
+    def action_undo(self) -> None:
+        undo = self.model.undo
+        label = f"Undone: {undo['kind'].replace('_', ' ')} #{undo['question_id']}" if undo else ""
+        self.send({"type": "undo"}, done=label)
+
+    def action_clock(self, command: str) -> None:
+        self.send({"type": "clock", "action": command})
+
+    def action_adjust(self, seconds: int) -> None:
+        self.send({"type": "clock", "action": "adjust", "seconds": seconds})
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.refresh_all()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if self.check_action("on_air", ()):
+            self.action_on_air()
+
+    def action_edit(self) -> None:
+        question = self.selected()
+        if question is None:
+            return
+        limit = getattr(self.app, "max_chars", p.MAX_QUESTION_CHARS)
+
+        def done(text: str | None) -> None:
+            if text:
+                self.send({"type": "edit", "question_id": question["id"], "text": text})
+
+        self.app.push_screen(EditScreen(question, limit), done)
+
+    def action_topic(self) -> None:
+        question = self.selected()
+        if question is None:
+            return
+        options: list[tuple[Any, Text]] = [
+            (topic_id, Text(f"{title}  ({topic_id})")) for topic_id, title in self.model.topics()
+        ]
+        options.append(("", Text("No topic (use the suggestion)", style="dim")))
+
+        def done(topic: str | None) -> None:
+            if topic is not None:
+                self.send({"type": "topic", "question_id": question["id"], "topic": topic or None})
+
+        self.app.push_screen(PickScreen(f"Topic for #{question['id']}", options), done)
+
+    def action_merge(self) -> None:
+        question = self.selected()
+        if question is None:
+            return
+        targets = self.model.merge_targets(question["id"])
+        if not targets:
+            self.notify("There is no other question to merge into.", markup=False)
+            return
+        options: list[tuple[Any, Text]] = []
+        for target in targets[:50]:
+            label = Text(f"#{target['id']} ", style="bold")
+            label.append(
+                f"[{target['state'].replace('_', ' ')}, {target.get('votes', 0)}] ", style="dim"
+            )
+            label.append(target["text"])
+            options.append((target["id"], label))
+
+        def done(target_id: int | None) -> None:
+            if target_id is not None:
+                self.send(
+                    {"type": "merge", "question_id": question["id"], "into": target_id},
+                    done=f"Merged #{question['id']} into #{target_id}",
+                )
+
+        self.app.push_screen(
+            PickScreen(f"Merge #{question['id']} into… (most similar first)", options), done
+        )
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.needle = event.value.strip()
+        self.refresh_all()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.query_one(f"#{self._last_table}", QuestionTable).focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("-visible"):
+            box.value = ""
+            box.remove_class("-visible")
+            self.query_one(f"#{self._last_table}", QuestionTable).focus()
+
+    def action_help(self) -> None:
+        bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]
+        self.app.push_screen(HelpScreen(bindings))
+
+    def action_quit_app(self) -> None:
+        question = getattr(self.app, "quit_question", "Quit the dashboard?")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.app.exit()
+
+        self.app.push_screen(ConfirmScreen(question), done)
+
+
+class DashboardApp(App[None]):
+    """The moderator's dashboard on one hub."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Fireside"
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        *,
+        join_command: str = "",
+        quit_question: str = "Quit the dashboard? The hub keeps running.",
+        max_chars: int = p.MAX_QUESTION_CHARS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.url = url
+        self.join_command = join_command or f"pipx run fireside-ask {url}"
+        """What the header tells attendees to type."""
+        self.quit_question = quit_question
+        self.max_chars = max_chars
+        """Longest question text the hub accepts (the edit box keeps to it)."""
+        self.model = Model(monotonic=monotonic)
+        self.link = HubLink(
+            url,
+            role=p.MODERATOR,
+            token=token,
+            on_message=lambda message: self.post_message(HubMessage(message)),
+            on_status=lambda status, detail: self.post_message(LinkStatus(status, detail)),
+        )
+        self.register_theme(HIGH_CONTRAST)
+        self.theme = "fireside-contrast"
+
+    def get_default_screen(self) -> Screen[Any]:
+        return DashboardScreen(self.model)
+
+    def on_mount(self) -> None:
+        self.run_worker(self.link.run(), name="hub-link", group="connect", exclusive=True)
+
+    @property
+    def dashboard(self) -> DashboardScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, DashboardScreen)
+        return screen
+
+    def on_hub_message(self, message: HubMessage) -> None:
+        if self.model.apply(message.payload):
+            self.dashboard.schedule_refresh()
+
+    def on_link_status(self, message: LinkStatus) -> None:
+        dashboard = self.dashboard
+        previous, dashboard.status = dashboard.status, message.status
+        if message.status == "offline" and previous == "online":
+            self.notify(
+                "Lost the hub; reconnecting. Everything stays on screen.",
+                title="Offline",
+                severity="warning",
+                timeout=5,
+            )
+        elif message.status == "online" and previous == "offline":
+            self.notify("Reconnected to the hub.", timeout=3)
+        elif message.status == "refused":
+            self.notify(
+                message.detail,
+                title="Refused by the hub",
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
+        dashboard.schedule_refresh()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        dashboard = self.dashboard
+        for binding in DashboardScreen.BINDINGS:
+            assert isinstance(binding, Binding)
+            action = binding.action
+            yield SystemCommand(
+                f"{binding.description} ({binding.key_display or binding.key})",
+                binding.tooltip,
+                lambda action=action: self.call_later(dashboard.run_action, action),
+            )
+
+
+def make_app(url: str, token: str | None, **options: Any) -> DashboardApp:
+    """Build the dashboard (used by ``fireside run``, ``fireside dashboard`` and tests)."""
+    return DashboardApp(url, token, **options)

@@ -1,0 +1,128 @@
+"""The dashboard's connection to the hub: a moderator (or stage) client of the same protocol.
+
+It runs as a Textual worker on the app's event loop, so the UI never waits on it. It
+reconnects with backoff, and every message from the hub is handed to ``on_message``.
+Requests return a future that resolves with the hub's ``ack`` or ``error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fireside_ask import protocol as p
+
+
+class LinkRefused(Exception):
+    """The hub refused this client for good (wrong token, other protocol)."""
+
+
+class HubLink:
+    """Keeps one connection to a hub open and matches replies to requests."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        role: str = p.MODERATOR,
+        token: str | None = None,
+        client_id: str | None = None,
+        on_message: Callable[[dict[str, Any]], None],
+        on_status: Callable[[str, str], None],
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.url = url
+        self.role = role
+        self.token = token
+        self.client_id = client_id or f"{role}-{uuid.uuid4().hex[:16]}"
+        self.on_message = on_message
+        self.on_status = on_status
+        """Called with (status, detail): ``connecting``, ``online``, ``offline``, ``refused``."""
+        self.max_backoff = max_backoff
+        self.request_timeout = 10.0
+        """Seconds to wait for the hub's answer to a request."""
+        self._ws: Any = None
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._ids = itertools.count(1)
+
+    @property
+    def online(self) -> bool:
+        return self._ws is not None
+
+    async def run(self) -> None:
+        """Connect, read, and reconnect forever (until cancelled or refused)."""
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+        delay = 0.25
+        while True:
+            self.on_status("connecting", self.url)
+            try:
+                async with connect(
+                    self.url, max_size=None, open_timeout=10, compression=None
+                ) as ws:
+                    hello = p.hello(self.role, self.client_id, token=self.token)
+                    await ws.send(p.encode(hello))
+                    welcome = p.decode(await ws.recv())
+                    if welcome["type"] == "error":
+                        raise LinkRefused(str(welcome.get("message", "refused")))
+                    if welcome["type"] != "welcome":
+                        raise LinkRefused("That address is not a Fireside hub.")
+                    self._ws = ws
+                    delay = 0.25
+                    self.on_status("online", self.url)
+                    self.on_message(welcome)
+                    async for frame in ws:
+                        message = p.decode(frame)
+                        self._resolve(message)
+                        self.on_message(message)
+            except LinkRefused as exc:
+                self._drop()
+                self.on_status("refused", str(exc))
+                return
+            except (
+                TimeoutError,
+                OSError,
+                ConnectionClosed,
+                InvalidHandshake,
+                p.ProtocolError,
+            ) as exc:
+                self._drop()
+                self.on_status("offline", type(exc).__name__)
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            delay = min(self.max_backoff, delay * 2)
+
+    def _drop(self) -> None:
+        self._ws = None
+        for future in self._pending.values():
+            if not future.done():
+                future.set_result(
+                    p.error("offline", "Not connected to the hub; the action was not sent.")
+                )
+        self._pending.clear()
+
+    def _resolve(self, message: dict[str, Any]) -> None:
+        request_id = message.get("request_id")
+        if message["type"] in ("ack", "error") and request_id in self._pending:
+            future = self._pending.pop(request_id)
+            if not future.done():
+                future.set_result(message)
+
+    async def request(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Send a request; return the hub's ``ack`` or ``error`` (an ``error`` if offline)."""
+        if self._ws is None:
+            return p.error("offline", "Not connected to the hub; the action was not sent.")
+        request_id = f"d{next(self._ids)}"
+        message = {**message, "request_id": request_id}
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        try:
+            await self._ws.send(p.encode(message))
+            return await asyncio.wait_for(future, self.request_timeout)
+        except Exception:
+            self._pending.pop(request_id, None)
+            return p.error("offline", "The hub did not answer in time; check the connection.")

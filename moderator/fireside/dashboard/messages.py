@@ -1,0 +1,30 @@
+"""Messages the dashboard's widgets and its hub link send up to the screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+
+@dataclass
+class HubMessage(Message):
+    """A message from the hub (welcome, question, votes, clock...)."""
+
+    payload: dict[str, Any]
+
+
+@dataclass
+class LinkStatus(Message):
+    """The connection to the hub changed: connecting, online, offline or refused."""
+
+    status: str
+    detail: str
+
+
+@dataclass
+class QuestionHighlighted(Message):
+    """The cursor of a question list moved to another question (or to none)."""
+
+    question_id: int | None

@@ -1,0 +1,218 @@
+"""What the dashboard knows about the session, rebuilt from the hub's messages.
+
+Plain Python with no Textual import: the widgets read from it, and tests can feed it
+messages directly.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fireside_ask import protocol as p
+from fireside_ask.text import clean_text
+
+SORTS = ("votes", "time", "topic")
+_WORD = re.compile(r"[\w']+")
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "to",
+        "of",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "do",
+        "does",
+        "did",
+        "what",
+        "how",
+        "why",
+        "which",
+        "who",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "you",
+        "your",
+        "we",
+        "our",
+        "it",
+        "its",
+        "this",
+        "that",
+        "with",
+        "about",
+        "there",
+        "their",
+        "they",
+        "i",
+        "me",
+        "my",
+        "at",
+        "as",
+        "by",
+        "from",
+        "any",
+    ]
+)
+
+
+def words(text: str) -> set[str]:
+    """Lower-case content words, for the simple similarity used to rank merge targets."""
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1}
+
+
+def similarity(a: str, b: str) -> float:
+    wa, wb = words(a), words(b)
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+@dataclass
+class Model:
+    """The session as the hub last described it."""
+
+    session: dict[str, Any] = field(default_factory=dict)
+    questions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    connected: int = 0
+    on_air: int | None = None
+    undo: dict[str, Any] | None = None
+    auto_approve: bool = False
+    clock: dict[str, Any] | None = None
+    clock_received: float = 0.0
+    """Monotonic time when ``clock`` arrived; the count goes on locally from there."""
+    ready: bool = False
+    """Whether a welcome has arrived."""
+    monotonic: Callable[[], float] = time.monotonic
+
+    def apply(self, message: dict[str, Any]) -> str:
+        """Fold one hub message in; return what it changed (its type, or ``""``)."""
+        kind = message.get("type", "")
+        if kind == "welcome":
+            self.session = message.get("session", {})
+            self.questions = {q["id"]: self._clean(q) for q in message.get("questions", [])}
+            self.connected = message.get("connected", 0)
+            self.on_air = message.get("on_air")
+            self.undo = message.get("undo")
+            self.auto_approve = bool(message.get("settings", {}).get("auto_approve"))
+            self._set_clock(message.get("clock"))
+            self.ready = True
+        elif kind == "question":
+            question = self._clean(message["question"])
+            self.questions[question["id"]] = question
+            if question["state"] == p.ON_AIR:
+                self.on_air = question["id"]
+            elif self.on_air == question["id"]:
+                self.on_air = None
+        elif kind == "question_removed":
+            self.questions.pop(message.get("id"), None)
+        elif kind == "votes":
+            for key, count in message.get("counts", {}).items():
+                question = self.questions.get(int(key))
+                if question is not None:
+                    question["votes"] = count
+        elif kind == "on_air":
+            current = message.get("question")
+            self.on_air = current["id"] if current else None
+        elif kind == "presence":
+            self.connected = message.get("connected", 0)
+        elif kind == "undo":
+            self.undo = message.get("next")
+        elif kind == "settings":
+            self.auto_approve = bool(message.get("auto_approve"))
+        elif kind == "clock":
+            self._set_clock(message)
+        else:
+            return ""
+        return kind
+
+    def _set_clock(self, clock: dict[str, Any] | None) -> None:
+        self.clock = clock
+        self.clock_received = self.monotonic()
+
+    @staticmethod
+    def _clean(question: dict[str, Any]) -> dict[str, Any]:
+        # The hub cleans text on input; clean again in case the hub is not ours.
+        question = dict(question)
+        for key in ("text", "original_text", "name", "topic"):
+            if isinstance(question.get(key), str):
+                question[key] = clean_text(question[key])
+        return question
+
+    # --- views ---------------------------------------------------------------------
+    def live(self) -> list[dict[str, Any]]:
+        return [q for q in self.questions.values() if q.get("merged_into") is None]
+
+    def inbox(self, needle: str = "") -> list[dict[str, Any]]:
+        """Pending questions, oldest first so the newest arrive at the bottom."""
+        rows = [q for q in self.live() if q["state"] == p.PENDING and _has(q, needle)]
+        return sorted(rows, key=lambda q: (q["created_at"], q["id"]))
+
+    def queue(
+        self, sort: str = "votes", needle: str = "", focus_topic: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Approved questions: pinned first, then the current segment's topic, then ``sort``."""
+        rows = [q for q in self.live() if q["state"] == p.APPROVED and _has(q, needle)]
+
+        def key(q: dict[str, Any]) -> tuple[Any, ...]:
+            head = (not q.get("pinned"), focus_topic is None or q.get("topic") != focus_topic)
+            if sort == "time":
+                return (*head, q["created_at"], q["id"])
+            if sort == "topic":
+                return (*head, q.get("topic") or "~", -q.get("votes", 0), q["id"])
+            return (*head, -q.get("votes", 0), q["created_at"], q["id"])
+
+        return sorted(rows, key=key)
+
+    def answered(self) -> list[dict[str, Any]]:
+        rows = [q for q in self.live() if q["state"] == p.ANSWERED]
+        return sorted(rows, key=lambda q: (q.get("answered_at") or 0, q["id"]))
+
+    def counts(self) -> dict[str, int]:
+        """Questions in (everything asked), waiting (pending) and answered."""
+        live = self.live()
+        return {
+            "in": len(self.questions),
+            "waiting": sum(1 for q in live if q["state"] == p.PENDING),
+            "approved": sum(1 for q in live if q["state"] == p.APPROVED),
+            "answered": sum(1 for q in live if q["state"] == p.ANSWERED),
+        }
+
+    def merge_targets(self, question_id: int) -> list[dict[str, Any]]:
+        """Questions this one could merge into, the most similar first."""
+        source = self.questions.get(question_id)
+        if source is None:
+            return []
+        candidates = [
+            q for q in self.live() if q["id"] != question_id and q["state"] not in (p.REJECTED,)
+        ]
+        return sorted(
+            candidates,
+            key=lambda q: (-similarity(source["text"], q["text"]), -q.get("votes", 0), q["id"]),
+        )
+
+    def topics(self) -> list[tuple[str, str]]:
+        """(id, title) of every agenda segment, then ``other``."""
+        segments = self.session.get("segments", [])
+        return [(s["id"], s.get("title") or s["id"]) for s in segments] + [("other", "Other")]
+
+
+def _has(question: dict[str, Any], needle: str) -> bool:
+    if not needle:
+        return True
+    needle = needle.lower()
+    return needle in question["text"].lower() or needle in (question.get("topic") or "").lower()

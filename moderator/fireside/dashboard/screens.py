@@ -1,0 +1,122 @@
+"""Modal screens: help, edit, topic, merge and the quit question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key of the dashboard, generated from its bindings."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
+
+    def __init__(self, bindings: list[Binding]) -> None:
+        super().__init__()
+        self.bindings_shown = bindings
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(style="dim")
+        for binding in self.bindings_shown:
+            key = binding.key_display or binding.key
+            table.add_row(Text(key), Text(binding.description), Text(binding.tooltip))
+        with Vertical(id="help-box"):
+            yield Label("Keys  ·  ctrl+p opens the command palette  ·  esc closes")
+            with VerticalScroll():
+                yield Static(table)
+
+    def action_dismiss(self, result: None = None) -> Any:  # type: ignore[override]
+        self.dismiss(None)
+
+
+class EditScreen(ModalScreen[str | None]):
+    """Edit a question's text; the original stays in its history."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="edit.cancel")]
+
+    def __init__(self, question: dict[str, Any], max_chars: int) -> None:
+        super().__init__()
+        self.question = question
+        self.max_chars = max_chars
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Edit #{self.question['id']}  (enter saves, esc cancels)")
+            yield Input(value=self.question["text"], max_length=self.max_chars, id="edit-text")
+            if self.question.get("edited"):
+                yield Static(
+                    Text("original: " + self.question.get("original_text", ""), style="dim")
+                )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        self.dismiss(text if text and text != self.question["text"] else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PickScreen(ModalScreen[Any]):
+    """Pick one option from a list (topics, merge targets); esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="pick.cancel")]
+
+    def __init__(self, title: str, options: list[tuple[Any, Text]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = options
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text)
+            yield OptionList(
+                *[Option(label, id=str(index)) for index, (_, label) in enumerate(self.choices)],
+                id="pick-list",
+            )
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        index = int(event.option.id or 0)
+        self.dismiss(self.choices[index][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; y or enter says yes, n or esc says no."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question)
+            with Horizontal(classes="buttons"):
+                yield Button("Yes (y)", id="yes", variant="error")
+                yield Button("No (n)", id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,0 +1,338 @@
+"""The dashboard's widgets. Every piece of attendee text is drawn as a literal ``Text``."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import DataTable, Digits, ProgressBar, Static
+
+from . import messages
+from .format import clock_time, drift_minutes, mmss, plural
+
+
+class SessionHeader(Horizontal):
+    """Title and join command on the left; link, people and question counts on the right."""
+
+    DEFAULT_CSS = """
+    SessionHeader { height: 2; padding: 0 1; background: $panel; color: $foreground; }
+    SessionHeader Static { text-wrap: nowrap; text-overflow: ellipsis; }
+    SessionHeader #header-left { width: 1fr; }
+    SessionHeader #header-right { width: auto; margin-left: 2; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="header-left")
+        yield Static(id="header-right")
+
+    def show(
+        self, title: str, join: str, status: str, connected: int, counts: dict[str, int]
+    ) -> None:
+        label, style = {
+            "online": ("● live", "bold green"),
+            "connecting": ("○ connecting…", "bold yellow"),
+            "offline": ("○ reconnecting…", "bold red"),
+            "refused": ("✕ refused", "bold red"),
+        }.get(status, (status, ""))
+        left = Text(no_wrap=True, overflow="ellipsis")
+        left.append(title, style="bold")
+        left.append("\nJoin: ", style="dim")
+        left.append(join, style="bold")
+        right = Text(justify="right", no_wrap=True)
+        right.append(label, style=style)
+        right.append(f" · {connected} online")
+        right.append(
+            f"\n{counts['in']} in · {counts['waiting']} waiting · {counts['answered']} answered"
+        )
+        self.query_one("#header-left", Static).update(left)
+        self.query_one("#header-right", Static).update(right)
+
+
+class QuestionTable(DataTable[Any]):
+    """A list of questions that keeps the cursor on the same question through updates."""
+
+    DEFAULT_CSS = """
+    QuestionTable { height: 1fr; }
+    """
+    BINDINGS = [
+        # Shown in the footer (DataTable's own enter binding is hidden); the screen decides
+        # whether it applies to the highlighted question.
+        Binding("enter", "screen.on_air", "On air", key_display="⏎", id="table.on_air"),
+    ]
+
+    #: Width of every column but the question text; 0 means "the text takes the rest".
+    #: Narrow tables drop topic and time: the preview below shows them.
+    LAYOUTS: dict[str, tuple[tuple[str, int], ...]] = {
+        "inbox": (("id", 4), ("text", 0), ("topic", 9), ("time", 5)),
+        "queue": (("id", 5), ("votes", 4), ("text", 0), ("topic", 9)),
+        "inbox-narrow": (("id", 4), ("text", 0)),
+        "queue-narrow": (("id", 5), ("votes", 4), ("text", 0)),
+    }
+    NARROW = 60
+
+    def __init__(self, *, id: str, timezone: tzinfo | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_header=False)
+        self.timezone = timezone
+        self.kind = id if id in ("inbox", "queue") else "queue"
+        self.layout_columns = self.LAYOUTS[self.kind]
+        self._order: list[int] = []
+        self._rows: dict[int, tuple[Any, ...]] = {}
+        self._questions: dict[int, dict[str, Any]] = {}
+        self._text_width = 0
+
+    def _add_columns(self) -> None:
+        for key, width in self.layout_columns:
+            self.add_column(key, key=key, width=width or self._text_width)
+
+    def on_resize(self) -> None:
+        narrow = self.size.width < self.NARROW
+        layout = self.LAYOUTS[f"{self.kind}-narrow" if narrow else self.kind]
+        fixed = sum(width for _, width in layout)
+        padding = 2 * self.cell_padding * len(layout)
+        width = max(10, self.size.width - fixed - padding - 1)
+        if width != self._text_width or layout != self.layout_columns:
+            self._text_width = width
+            self.layout_columns = layout
+            questions = [self._questions[i] for i in self._order]
+            self.clear(columns=True)
+            self._order, self._rows = [], {}
+            self._add_columns()
+            self.sync(questions)
+
+    @property
+    def current_id(self) -> int | None:
+        """The question under the cursor, if any."""
+        if not self._order or self.cursor_row < 0 or self.cursor_row >= len(self._order):
+            return None
+        return self._order[self.cursor_row]
+
+    def _cells(self, q: dict[str, Any]) -> tuple[Any, ...]:
+        text = Text(q["text"], no_wrap=True, overflow="ellipsis")
+        if q.get("edited"):
+            text.append(" (edited)", style="dim")
+        cells = {
+            "id": Text(
+                f"{'⚑' if q.get('pinned') else ''}{q['id']}",
+                style="bold" if q.get("pinned") else "",
+            ),
+            "votes": Text(str(q.get("votes", 0)), justify="right", style="bold"),
+            "text": text,
+            "topic": Text(
+                q.get("topic") or q.get("suggested_topic") or "",
+                style="italic",
+                no_wrap=True,
+                overflow="ellipsis",
+            ),
+            "time": Text(clock_time(q["created_at"], self.timezone), style="dim"),
+        }
+        return tuple(cells[key] for key, _ in self.layout_columns)
+
+    def sync(self, questions: list[dict[str, Any]]) -> None:
+        """Show exactly ``questions`` in this order, touching only the rows that changed."""
+        self._questions = {q["id"]: q for q in questions}
+        if not self.columns:
+            return  # not sized yet: on_resize draws the rows
+        order = [q["id"] for q in questions]
+        current = self.current_id
+        keys = [key for key, _ in self.layout_columns]
+        if order == self._order:
+            for q in questions:
+                cells = self._cells(q)
+                if self._rows.get(q["id"]) != cells:
+                    for column, value in zip(keys, cells, strict=True):
+                        self.update_cell(str(q["id"]), column, value)
+                    self._rows[q["id"]] = cells
+            return
+        row = self.cursor_row
+        self.clear()
+        self._rows = {}
+        for q in questions:
+            cells = self._cells(q)
+            self._rows[q["id"]] = cells
+            self.add_row(*cells, key=str(q["id"]))
+        self._order = order
+        if current in self._rows:
+            self.move_cursor(row=order.index(current), animate=False)
+        elif order:
+            self.move_cursor(row=min(max(row, 0), len(order) - 1), animate=False)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.post_message(messages.QuestionHighlighted(self.current_id))
+
+
+class QuestionPreview(Static):
+    """The highlighted question in full, with who asked, when, and its history."""
+
+    DEFAULT_CSS = """
+    QuestionPreview { height: auto; max-height: 5; padding: 0 1; }
+    """
+
+    def show(self, q: dict[str, Any] | None, timezone: tzinfo | None) -> None:
+        if q is None:
+            self.update(Text("No question selected.", style="dim"))
+            return
+        meta = Text(style="dim", no_wrap=True, overflow="ellipsis")
+        votes = q.get("votes", 0)
+        meta.append(f"#{q['id']} · {q['state'].replace('_', ' ')} · {plural(votes, 'vote')}")
+        meta.append(f" · {q.get('name') or 'anonymous'}")
+        meta.append(f" · {clock_time(q['created_at'], timezone)}")
+        if q.get("segment"):
+            meta.append(f" during {q['segment']}")
+        if q.get("topic"):
+            meta.append(f" · topic {q['topic']}")
+        body = Text(q["text"])
+        if q.get("edited") and q.get("original_text"):
+            body.append("\nwas: ", style="dim")
+            body.append(q["original_text"], style="dim")
+        if q.get("duplicate_of"):
+            body.append(
+                f"\npossible duplicate of #{q['duplicate_of']} (m to merge)", style="bold yellow"
+            )
+        self.update(Text("\n").join([meta, body]))
+
+
+class OnAirCard(Static):
+    """The question on air, in large, clear type."""
+
+    DEFAULT_CSS = """
+    OnAirCard { height: 1fr; padding: 1 2; border: heavy $accent; text-style: bold; }
+    """
+
+    def show(self, q: dict[str, Any] | None) -> None:
+        self.border_title = "ON AIR"
+        if q is None:
+            self.border_subtitle = ""
+            self.update(Text("Nothing on air. Highlight a question and press Enter.", style="dim"))
+            return
+        self.border_subtitle = f"#{q['id']} · {plural(q.get('votes', 0), 'vote')}"
+        self.update(Text(q["text"], style="bold"))
+
+
+class ClockPanel(Vertical):
+    """The current segment: title, prompt, a big mm:ss, progress, and the session's end."""
+
+    DEFAULT_CSS = """
+    ClockPanel { height: 1fr; border: heavy $secondary; padding: 0 1; }
+    ClockPanel #segment-title { text-style: bold; height: 1; text-wrap: nowrap;
+                                text-overflow: ellipsis; }
+    ClockPanel #segment-prompt { height: auto; max-height: 2; color: $text-muted; }
+    ClockPanel Digits { width: auto; }
+    ClockPanel ProgressBar { height: 1; }
+    ClockPanel ProgressBar Bar { width: 1fr; }
+    ClockPanel #session-line { height: 2; text-wrap: nowrap; text-overflow: ellipsis; }
+    ClockPanel #upcoming { height: 1; color: $text-muted; text-wrap: nowrap;
+                           text-overflow: ellipsis; }
+    ClockPanel.-wrapup { border: heavy $warning; }
+    ClockPanel.-wrapup Digits { color: $warning; }
+    ClockPanel.-overtime { border: heavy $error; }
+    ClockPanel.-overtime Digits { color: $error; text-style: bold; }
+    ClockPanel.-paused Digits { color: $text-muted; }
+    """
+
+    phase: reactive[str] = reactive("ready")
+    """ready, running, wrapup, overtime, paused or finished: drives the colours."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="segment-title")
+        yield Static(id="segment-prompt")
+        yield Digits("--:--", id="count")
+        yield ProgressBar(total=100, show_eta=False, show_percentage=False, id="progress")
+        yield Static(id="session-line")
+        yield Static(id="upcoming")
+
+    def watch_phase(self, old: str, new: str) -> None:
+        self.remove_class(f"-{old}")
+        self.add_class(f"-{new}")
+
+    def show(self, view: dict[str, Any] | None, timezone: tzinfo | None) -> None:
+        title = self.query_one("#segment-title", Static)
+        prompt = self.query_one("#segment-prompt", Static)
+        count = self.query_one("#count", Digits)
+        progress = self.query_one("#progress", ProgressBar)
+        session = self.query_one("#session-line", Static)
+        upcoming = self.query_one("#upcoming", Static)
+        if view is None:
+            self.border_title = "Clock"
+            title.update(Text("Waiting for the hub…", style="dim"))
+            return
+        self.phase = view["phase"]
+        self.border_title = {
+            "ready": "Clock · press n or space to start",
+            "paused": "Clock · PAUSED",
+            "wrapup": "Clock · WRAP UP",
+            "overtime": "Clock · OVERTIME",
+            "finished": "Clock · session over",
+        }.get(view["phase"], "Clock")
+        self.border_subtitle = f"segment {view['index'] + 1}/{view['count']}"
+        title.update(Text(view["title"], no_wrap=True, overflow="ellipsis"))
+        prompt.update(Text(view["prompt"]))
+        left = view["left"]
+        count.update(("+" + mmss(-left)) if left < 0 else mmss(left))
+        progress.update(
+            total=max(1.0, view["allowance"]), progress=min(view["elapsed"], view["allowance"])
+        )
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(f"Session left {mmss(view['session_left'])}\n", style="bold")
+        line.append(f"Ends {clock_time(view['projected_end'], timezone)}")
+        if view.get("planned_end"):
+            drift = view["projected_end"] - view["planned_end"]
+            line.append(f" · plan {clock_time(view['planned_end'], timezone)} · ")
+            line.append(drift_minutes(drift), style="bold red" if drift >= 60 else "bold green")
+        session.update(line)
+        upcoming.update(
+            Text(
+                "next: " + " · ".join(view["upcoming"]) if view["upcoming"] else "last segment",
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+        )
+
+
+def clock_view(
+    clock: dict[str, Any] | None, received: float, now_mono: float, segments: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """Count the hub's clock on locally from when it arrived; return what the panel shows."""
+    if clock is None:
+        return None
+    running = clock["state"] == "running"
+    passed = max(0.0, now_mono - received) if running else 0.0
+    elapsed = clock["elapsed"] + passed
+    allowance = clock["allowance"]
+    left = allowance - elapsed
+    phase = clock["state"]
+    if running:
+        phase = "overtime" if left < 0 else "wrapup" if left <= clock["wrapup"] else "running"
+    server_now = clock["server_time"] + (now_mono - received)
+    session_left = (
+        max(0.0, left) + clock["remaining_after"]
+        if clock["state"] in ("running", "paused")
+        else clock["remaining_after"] + allowance
+        if clock["state"] == "ready"
+        else 0.0
+    )
+    projected = (
+        clock["finished_at"]
+        if clock["state"] == "finished" and clock["finished_at"]
+        else server_now + session_left
+    )
+    index = clock["index"]
+    return {
+        "phase": phase,
+        "index": index,
+        "count": len(segments) or 1,
+        "title": clock["segment"]["title"],
+        "prompt": clock["segment"].get("prompt", ""),
+        "allowance": allowance,
+        "elapsed": elapsed,
+        "left": left,
+        "session_left": session_left,
+        "projected_end": projected,
+        "planned_end": clock.get("planned_end"),
+        "upcoming": [s.get("title") or s["id"] for s in segments[index + 1 : index + 3]],
+    }

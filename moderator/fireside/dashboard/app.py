@@ -89,7 +89,13 @@ class DashboardScreen(Screen[None]):
             id="on_air",
             tooltip="Put it on air; the question on air before is marked answered",
         ),
-        Binding("d", "answered", "Done", id="answered", tooltip="Mark it answered"),
+        Binding(
+            "d",
+            "answered",
+            "Done",
+            id="answered",
+            tooltip="Mark the question on air answered (else the highlighted one)",
+        ),
         Binding(
             "p", "pin", "Pin", id="pin", tooltip="Pin or unpin: pinned questions lead the queue"
         ),
@@ -293,6 +299,8 @@ class DashboardScreen(Screen[None]):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "answered" and self.model.on_air is not None:
+            return True
         if action in APPLIES:
             question = self.selected()
             return question is not None and question["state"] in APPLIES[action]
@@ -335,7 +343,11 @@ class DashboardScreen(Screen[None]):
         self._act("on_air")
 
     def action_answered(self) -> None:
-        self._act("answered")
+        """Done: the question on air is answered (else the highlighted approved one)."""
+        if self.model.on_air is not None:
+            self.send({"type": "answered", "question_id": self.model.on_air})
+        else:
+            self._act("answered")
 
     def action_pin(self) -> None:
         question = self.selected()

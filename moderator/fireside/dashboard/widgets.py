@@ -73,7 +73,7 @@ class QuestionTable(DataTable[Any]):
         "inbox-narrow": (("id", 4), ("text", 0)),
         "queue-narrow": (("id", 5), ("votes", 4), ("text", 0)),
     }
-    NARROW = 60
+    NARROW = 50
 
     def __init__(self, *, id: str, timezone: tzinfo | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_header=False)

@@ -22,11 +22,11 @@ JOIN = "pipx run fireside-ask 192.0.2.10"
 
 
 async def until(
-    pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 5.0, what: str = ""
+    pilot: Pilot[Any], condition: Callable[[], object], within: float = 5.0, what: str = ""
 ) -> None:
-    """Let the app run until ``condition()`` holds, or fail after ``timeout`` seconds."""
+    """Let the app run until ``condition()`` holds, or fail after ``within`` seconds."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what or condition}")

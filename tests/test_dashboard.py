@@ -340,7 +340,7 @@ async def test_dashboard_survives_a_hub_restart_and_catches_up(hub_config: Any) 
             attendee = await RawClient.open(url, client_id="attendee-restart")
             second = (await attendee.ask("After the restart?"))["question_id"]
             await until(
-                pilot, lambda: rows(app, "inbox") == [first, second], timeout=10, what="caught up"
+                pilot, lambda: rows(app, "inbox") == [first, second], within=10, what="caught up"
             )
             assert "● live" in text_of(right)  # type: ignore[arg-type]
             await attendee.close()

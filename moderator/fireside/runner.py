@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
@@ -24,8 +25,16 @@ Extra = Callable[[Hub], Awaitable[None]]
 class HubThread:
     """A hub running in a background thread; ``start()`` returns once it listens."""
 
-    def __init__(self, config: HubConfig, extra: Extra | None = None) -> None:
+    def __init__(
+        self,
+        config: HubConfig,
+        extra: Extra | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.config = config
+        self.clock = clock
+        """The hub's wall clock (tests and snapshots pass a fixed one)."""
         self.extra = extra
         """A coroutine run beside the hub on its loop (the ``--demo`` attendees)."""
         self.hub: Hub | None = None
@@ -73,7 +82,7 @@ class HubThread:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        hub = Hub(self.config)
+        hub = Hub(self.config, clock=self.clock)
         await hub.start()
         self.hub = hub
         extra = asyncio.create_task(self.extra(hub)) if self.extra else None

@@ -114,6 +114,7 @@ class DashboardScreen(Screen[None]):
             "clock('next')",
             "Next segment",
             id="next",
+            show=False,
             group=CLOCK_KEYS,
             tooltip="Next segment (starts the clock before the session)",
         ),
@@ -122,6 +123,7 @@ class DashboardScreen(Screen[None]):
             "clock('back')",
             "Back one segment",
             id="back",
+            show=False,
             group=CLOCK_KEYS,
             tooltip="Back one segment; its time continues where it stopped",
         ),
@@ -131,6 +133,7 @@ class DashboardScreen(Screen[None]):
             "Pause or resume",
             key_display="␣",
             id="pause",
+            show=False,
             group=CLOCK_KEYS,
             tooltip="Start, pause or resume the clock",
         ),
@@ -140,6 +143,7 @@ class DashboardScreen(Screen[None]):
             "Extend one minute",
             key_display="+",
             id="extend",
+            show=False,
             group=CLOCK_KEYS,
             tooltip="Give the current segment one more minute",
         ),
@@ -149,22 +153,31 @@ class DashboardScreen(Screen[None]):
             "Shorten one minute",
             key_display="-",
             id="shorten",
+            show=False,
             group=CLOCK_KEYS,
             tooltip="Take one minute off the current segment",
         ),
-        Binding("s", "sort", "Sort", id="sort", tooltip="Sort the queue by votes, time or topic"),
+        Binding(
+            "s",
+            "sort",
+            "Sort",
+            id="sort",
+            show=False,
+            tooltip="Sort the queue by votes, time or topic",
+        ),
         Binding(
             "slash",
             "filter",
             "Filter",
             key_display="/",
             id="filter",
+            show=False,
             tooltip="Show only questions containing some text",
         ),
         Binding(
             "question_mark", "help", "Help", key_display="?", id="help", tooltip="Show every key"
         ),
-        Binding("q", "quit_app", "Quit", id="quit", tooltip="Quit (asks first)"),
+        Binding("q", "quit_app", "Quit", id="quit", show=False, tooltip="Quit (asks first)"),
     ]
 
     sort: reactive[str] = reactive("votes")
@@ -194,7 +207,7 @@ class DashboardScreen(Screen[None]):
         with Horizontal(id="bottom"):
             yield OnAirCard(id="on-air")
             yield ClockPanel(id="clock")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#inbox", QuestionTable).focus()
@@ -203,6 +216,8 @@ class DashboardScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.height < COMPACT_HEIGHT, "-compact")
+        # On narrow terminals the footer keeps its room for the question keys.
+        self.query_one(Footer).show_command_palette = self.size.width >= 100
 
     # --- reading the model into the widgets ----------------------------------------
     def refresh_all(self) -> None:
@@ -230,12 +245,13 @@ class DashboardScreen(Screen[None]):
         fresh = sum(1 for q in pending if q["id"] not in self._seen_inbox)
         box = self.query_one("#inbox-box")
         box.border_title = f"Inbox {len(pending)}"
-        box.border_subtitle = f"{fresh} new" if fresh else ""
+        hint = f"filter “{self.needle}”" if self.needle else "/ filter"
+        box.border_subtitle = (f"{fresh} new · " if fresh else "") + hint
         queue_box = self.query_one("#queue-box")
-        queue_box.border_title = f"Queue {model.counts()['approved']}"
-        queue_box.border_subtitle = f"by {self.sort}" + (
+        queue_box.border_title = f"Queue {model.counts()['approved']}" + (
             f" · {focus_topic} first" if focus_topic else ""
         )
+        queue_box.border_subtitle = f"by {self.sort} · s sort"
         on_air = model.questions.get(model.on_air) if model.on_air else None
         self.query_one(OnAirCard).show(on_air)
         self._show_preview()

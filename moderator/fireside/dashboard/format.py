@@ -16,7 +16,7 @@ def mmss(seconds: float) -> str:
 
 def drift_minutes(seconds: float) -> str:
     """How far the projected end is from the plan, in whole minutes: ``+3m``, ``-2m``, ``±0``."""
-    minutes = int(seconds / 60)
+    minutes = round(seconds / 60)
     return f"{minutes:+d}m" if minutes else "±0"
 
 

@@ -32,7 +32,10 @@ class HelpScreen(ModalScreen[None]):
             key = binding.key_display or binding.key
             table.add_row(Text(key), Text(binding.description), Text(binding.tooltip))
         with Vertical(id="help-box"):
-            yield Label("Keys  ·  ctrl+p opens the command palette  ·  esc closes")
+            yield Label(
+                "Keys  ·  tab switches between inbox and queue  ·  "
+                "ctrl+p opens the command palette  ·  esc closes"
+            )
             with VerticalScroll():
                 yield Static(table)
 

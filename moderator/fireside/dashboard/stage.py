@@ -26,7 +26,7 @@ from .widgets import clock_view
 
 STAGE_CSS = """
 Screen { layout: vertical; }
-#stage-top { height: 3; padding: 0 2; background: $panel; }
+#stage-top { height: 1; padding: 0 2; background: $panel; }
 #stage-title { width: 1fr; text-style: bold; }
 #stage-status { width: auto; }
 #stage-clock-row { height: 7; align: center middle; }
@@ -46,6 +46,7 @@ class StageApp(App[None]):
     """Large-type screen for the speakers: the clock, the segment and the question on air."""
 
     CSS = STAGE_CSS
+    TITLE = "Fireside stage"
     BINDINGS = [Binding("q", "quit", "Quit", id="stage.quit")]
 
     def __init__(self, url: str) -> None:
@@ -116,7 +117,17 @@ class StageApp(App[None]):
         for phase in ("wrapup", "overtime", "paused"):
             self.screen.set_class(view["phase"] == phase, f"-{phase}")
         line = Text(justify="center")
-        line.append(view["title"])
+        line.append(view["title"], style="bold")
+        label = {
+            "paused": "PAUSED",
+            "wrapup": "WRAP UP",
+            "overtime": "OVERTIME",
+            "ready": "not started",
+            "finished": "session over",
+        }.get(view["phase"])
+        if label:
+            line.append("  ")
+            line.append(f" {label} ", style="bold reverse")
         line.append(
             f"   ·   session ends {clock_time(view['projected_end'], timezone)}", style="dim"
         )

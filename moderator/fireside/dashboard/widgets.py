@@ -45,7 +45,7 @@ class SessionHeader(Horizontal):
         left.append(join, style="bold")
         right = Text(justify="right", no_wrap=True)
         right.append(label, style=style)
-        right.append(f" · {connected} online")
+        right.append(f"\u00a0· {connected} online")
         right.append(
             f"\n{counts['in']} in · {counts['waiting']} waiting · {counts['answered']} answered"
         )
@@ -57,7 +57,7 @@ class QuestionTable(DataTable[Any]):
     """A list of questions that keeps the cursor on the same question through updates."""
 
     DEFAULT_CSS = """
-    QuestionTable { height: 1fr; }
+    QuestionTable { height: 1fr; overflow-x: hidden; }
     """
     BINDINGS = [
         # Shown in the footer (DataTable's own enter binding is hidden); the screen decides
@@ -94,7 +94,8 @@ class QuestionTable(DataTable[Any]):
         layout = self.LAYOUTS[f"{self.kind}-narrow" if narrow else self.kind]
         fixed = sum(width for _, width in layout)
         padding = 2 * self.cell_padding * len(layout)
-        width = max(10, self.size.width - fixed - padding - 1)
+        scrollbar = self.styles.scrollbar_size_vertical
+        width = max(10, self.size.width - fixed - padding - scrollbar - 1)
         if width != self._text_width or layout != self.layout_columns:
             self._text_width = width
             self.layout_columns = layout
@@ -269,7 +270,7 @@ class ClockPanel(Vertical):
             "overtime": "Clock · OVERTIME",
             "finished": "Clock · session over",
         }.get(view["phase"], "Clock")
-        self.border_subtitle = f"segment {view['index'] + 1}/{view['count']}"
+        self.border_subtitle = f"{view['index'] + 1}/{view['count']} · n ␣ + - b"
         title.update(Text(view["title"], no_wrap=True, overflow="ellipsis"))
         prompt.update(Text(view["prompt"]))
         left = view["left"]

@@ -1,0 +1,89 @@
+"""One-shot commands: ask one question, list the questions, or vote, then exit.
+
+Each connects, does its one thing and leaves. A drop in the middle (the hub restarting) is
+ridden out by the session's reconnect, with the same request id, until ``timeout`` seconds
+have passed in all; then the command gives up with exit code 3.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl as ssl_module
+import sys
+from collections.abc import Awaitable
+from typing import Any
+
+from .render import make_console, plural, question_lines, safe
+from .session import Message, NotAHub, Session, Unreachable
+
+
+async def _until(session: Session, runner: asyncio.Future[None], work: Awaitable[Any],
+                 deadline: float, timeout: float) -> Any:
+    """Wait for ``work``; fail with the session's own error, or ``Unreachable`` in time."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.wait({task, runner}, timeout=max(0.0, deadline - loop.time()),
+                           return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            return task.result()
+        if runner.done():
+            runner.result()  # raises the reason the session ended
+            raise Unreachable(f"the connection to {session.url} ended.")
+        if session.phase == "hello" and not session.ever_connected:
+            raise NotAHub(f"{session.url} is a websocket server but did not answer hello "
+                          f"within {timeout:g} s: it is not a Fireside hub, or it is stuck.")
+        problem = session.problem or f"no answer within {timeout:g} s"
+        if session.ever_connected:
+            raise Unreachable(f"no answer from the hub at {session.url} within "
+                              f"{timeout:g} s ({problem}).")
+        raise Unreachable(f"hub unreachable at {session.url} ({problem}).")
+    finally:
+        task.cancel()
+
+
+async def run_oneshot(
+    url: str,
+    client_id: str,
+    *,
+    ask: str | None = None,
+    vote: int | None = None,
+    up: bool = True,
+    name: str | None = None,
+    ssl: ssl_module.SSLContext | None = None,
+    timeout: float = 15.0,
+) -> int:
+    """Do one thing on the hub at ``url``; without ``ask`` or ``vote``, list the questions."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    session = Session(url, client_id, name=name, ssl=ssl,
+                      open_timeout=min(10.0, timeout), welcome_timeout=min(10.0, timeout))
+    runner = asyncio.ensure_future(session.run())
+    try:
+        await _until(session, runner, session.connected.wait(), deadline, timeout)
+        if ask is not None:
+            request = session.ask(ask)
+            ack: Message = await _until(session, runner, request.future, deadline, timeout)
+            print(f"#{ack.get('question_id')}", flush=True)
+        elif vote is not None:
+            request = session.vote(vote, up)
+            ack = await _until(session, runner, request.future, deadline, timeout)
+            qid, count = ack.get("question_id", vote), ack.get("votes")
+            votes = f": {plural(count, 'vote')}" if isinstance(count, int) else ""
+            verb = "Voted for" if up else "Took back your vote on"
+            print(f"{verb} #{qid}{votes}.", flush=True)
+        else:
+            console = make_console()
+            lines = list(question_lines(session.state))
+            for line in lines:
+                console.print(line, soft_wrap=True)
+            if not lines:
+                title = safe(session.state.title, 120)
+                print(f"No questions yet{' in ' + title if title else ''}.", file=sys.stderr)
+        return 0
+    finally:
+        await session.close()
+        runner.cancel()
+        await asyncio.wait({runner})
+        if not runner.cancelled():
+            runner.exception()  # already reported above; retrieve it so asyncio stays quiet

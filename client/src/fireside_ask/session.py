@@ -1,0 +1,673 @@
+"""The attendee's connection to a hub: hello, the hub's live state, and reconnecting.
+
+``Session.run`` connects, says hello with the stored client id, reads ``welcome`` and then
+every pushed message, and reconnects on its own when the connection drops (the hub restarts,
+the Wi-Fi changes), waiting 0.5 s, 1 s, 2 s ... up to 10 s between attempts, with jitter so
+that a room full of clients does not knock on the hub at the same instant.
+
+Requests wait in ``pending`` until the hub answers them. After a reconnect every one of them
+is sent again with the same ``request_id``: the hub recognises a repeated ask and answers
+with the same question number, so a question is never stored twice and never lost. Asks are
+also written to the outbox file when a ``Config`` is given, so they survive a crash.
+
+Only a few things end a session for good; they raise a ``SessionError`` from ``run``: the
+server is not a Fireside hub, the hub refused the hello (or later closed with 1008), or the
+host name does not exist before the first connection ever worked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import ssl as ssl_module
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidMessage,
+    InvalidStatus,
+    InvalidURI,
+)
+
+from . import __version__
+from . import protocol as p
+from .config import Config, new_request_id
+from .text import clean_text
+
+#: The welcome carries every visible question, so it can be far larger than the 1 MiB
+#: websockets allows by default.
+MAX_INCOMING = 16 * 1024 * 1024
+#: Close codes after which reconnecting is the right thing to do.
+_TRANSIENT_CLOSES = frozenset({1001, 1005, 1006, 1011, 1012, 1013, 1014})
+
+Message = dict[str, Any]
+
+
+class SessionError(Exception):
+    """Why a session cannot go on; ``exit_code`` is what the command exits with."""
+
+    exit_code = 3
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Unreachable(SessionError):
+    """No connection could be made (or kept) to the address."""
+
+
+class NotAHub(SessionError):
+    """Something answered, but it is not a Fireside hub."""
+
+
+class Refused(SessionError):
+    """The hub answered with an ``error``: the question or vote (or the hello) was refused."""
+
+    exit_code = 1
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Transient(Exception):
+    """The connection failed or dropped in a way that is worth retrying."""
+
+
+@dataclass
+class Request:
+    """One request waiting for its ``ack`` or ``error``."""
+
+    request_id: str
+    message: Message
+    future: asyncio.Future[Message]
+    persistent: bool = False
+    """An ask kept in the outbox file until the hub answers it."""
+
+    @property
+    def text(self) -> str:
+        return str(self.message.get("text", ""))
+
+
+@dataclass
+class Event:
+    """Something the user may want to hear about; ``kind`` is mostly the message type.
+
+    Besides the hub's own types there are ``connecting``, ``welcome``, ``disconnected``
+    (with ``reason`` and ``retry_in``), ``segment`` (another agenda segment started) and
+    ``finished`` (the moderator ended the session).
+    """
+
+    kind: str
+    message: Message = field(default_factory=dict)
+    before: Message | None = None
+    """For ``question`` and ``question_removed``: the question as it was, if known."""
+    mine: bool = False
+    """For ``question_removed``: whether it was this attendee's own question."""
+
+
+Listener = Callable[[Event], None]
+
+
+def _question_id(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def _clock_of(message: Message) -> Message | None:
+    """The segment clock in a message: a ``clock`` push, or the ``clock`` of ``welcome``.
+
+    Any other message that names a ``segment`` object (a future ``agenda`` push) counts too.
+    """
+    if message.get("type") == "clock":
+        return message
+    clock = message.get("clock")
+    if isinstance(clock, dict):
+        return clock
+    if message.get("type") != "question" and isinstance(message.get("segment"), dict):
+        return message
+    return None
+
+
+class HubState:
+    """What the attendee can see of the session, kept up to date from pushed messages."""
+
+    def __init__(self) -> None:
+        self.session: Message = {}
+        """The agenda as the hub sent it (title, speakers, segments)."""
+        self.questions: dict[int, Message] = {}
+        self.mine: set[int] = set()
+        """Ids of this attendee's own questions."""
+        self.my_votes: set[int] = set()
+        self.on_air: int | None = None
+        self.connected = 0
+        self.auto_approve = False
+        self.limits: Message = {}
+        self.segment: Message | None = None
+        """The agenda segment running now (while the clock runs or is paused)."""
+        self.clock_state: str | None = None
+        """``ready``, ``running``, ``paused`` or ``finished``; ``None`` if never told."""
+
+    @property
+    def title(self) -> str:
+        return str(self.session.get("title") or "")
+
+    @property
+    def question_chars(self) -> int:
+        value = self.limits.get("question_chars")
+        return value if isinstance(value, int) and value > 0 else p.MAX_QUESTION_CHARS
+
+    @property
+    def frame_bytes(self) -> int:
+        value = self.limits.get("frame_bytes")
+        return value if isinstance(value, int) and value > 0 else p.MAX_FRAME_BYTES
+
+    def visible(self) -> list[Message]:
+        """Questions to list: on air first, then pinned, then by votes, then oldest first."""
+        shown = [
+            q for q in self.questions.values()
+            if q.get("merged_into") is None and q.get("state") != p.REJECTED
+        ]
+        return sorted(shown, key=lambda q: (
+            q.get("state") != p.ON_AIR,
+            not q.get("pinned"),
+            -int(q.get("votes") or 0),
+            q["id"],
+        ))
+
+    def _store(self, view: Any) -> Message | None:
+        if not isinstance(view, dict) or _question_id(view.get("id")) is None:
+            return None
+        self.questions[view["id"]] = view
+        return view
+
+    def apply_welcome(self, welcome: Message) -> list[Event]:
+        """Take the whole state from ``welcome``; return the events it means on top of it."""
+        session = welcome.get("session")
+        self.session = session if isinstance(session, dict) else {}
+        self.questions = {}
+        self.mine = set()
+        for view in welcome.get("questions") or ():
+            self._store(view)
+        for view in welcome.get("mine") or ():
+            stored = self._store(view)
+            if stored is not None:
+                self.mine.add(stored["id"])
+        self.my_votes = {
+            qid for qid in (welcome.get("my_votes") or ()) if _question_id(qid) is not None
+        }
+        on_air = welcome.get("on_air")
+        if isinstance(on_air, dict):  # a whole question rather than its id
+            stored = self._store(on_air)
+            on_air = stored["id"] if stored is not None else None
+        self.on_air = _question_id(on_air)
+        self._presence(welcome.get("connected"))
+        settings = welcome.get("settings")
+        if isinstance(settings, dict):
+            self.auto_approve = bool(settings.get("auto_approve"))
+        limits = welcome.get("limits")
+        self.limits = limits if isinstance(limits, dict) else {}
+        return self._apply_clock(_clock_of(welcome))
+
+    def _presence(self, value: Any) -> None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            self.connected = value
+
+    def _apply_clock(self, clock: Message | None) -> list[Event]:
+        if clock is None:
+            return []
+        events = []
+        state = clock.get("state")
+        state = state if isinstance(state, str) else None
+        if state == "finished" and self.clock_state not in (None, "finished"):
+            events.append(Event("finished", clock))
+        self.clock_state = state
+        segment = clock.get("segment")
+        if state in (None, "running", "paused") and isinstance(segment, dict) \
+                and isinstance(segment.get("id"), str):
+            if self.segment is None or self.segment.get("id") != segment["id"]:
+                events.append(Event("segment", {"segment": segment}))
+            self.segment = segment
+        else:
+            self.segment = None  # not started yet, or over
+        return events
+
+    def apply(self, message: Message) -> list[Event]:
+        """Apply one pushed message; return the events it means for the user."""
+        kind = message["type"]
+        events = [Event(kind, message)]
+        if kind == "question":
+            view = message.get("question")
+            before = None
+            if isinstance(view, dict) and _question_id(view.get("id")) is not None:
+                before = self.questions.get(view["id"])
+            if self._store(view) is None:
+                return []
+            events[0].before = before
+        elif kind == "question_removed":
+            qid = _question_id(message.get("id"))
+            if qid is not None:
+                events[0].before = self.questions.pop(qid, None)
+                events[0].mine = qid in self.mine
+                self.mine.discard(qid)
+        elif kind == "votes":
+            counts = message.get("counts")
+            if isinstance(counts, dict):
+                for key, count in counts.items():
+                    try:
+                        qid = int(key)
+                    except ValueError:
+                        continue
+                    if qid in self.questions and isinstance(count, int):
+                        self.questions[qid]["votes"] = count
+        elif kind == "on_air":
+            view = self._store(message.get("question"))
+            self.on_air = view["id"] if view is not None else None
+        elif kind == "presence":
+            self._presence(message.get("connected"))
+        elif kind == "settings" and isinstance(message.get("auto_approve"), bool):
+            self.auto_approve = message["auto_approve"]
+        events.extend(self._apply_clock(_clock_of(message)))
+        return events
+
+
+def backoff_delays(base: float = 0.5, cap: float = 10.0,
+                   rand: Callable[[], float] = random.random) -> Iterator[float]:
+    """Yield reconnect delays: ``base`` doubling up to ``cap``, each cut by up to a half."""
+    delay = base
+    while True:
+        yield delay * (0.5 + rand() / 2)
+        delay = min(cap, delay * 2)
+
+
+def _describe_oserror(exc: BaseException) -> str:
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, (ConnectionResetError, ConnectionAbortedError, EOFError)):
+        return "the connection was reset"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[0].lower() + exc.strerror[1:]
+    return str(exc) or type(exc).__name__
+
+
+class Session:
+    """One attendee's connection to one hub, reconnecting until ``close`` is called."""
+
+    def __init__(
+        self,
+        url: str,
+        client_id: str,
+        *,
+        name: str | None = None,
+        ssl: ssl_module.SSLContext | None = None,
+        config: Config | None = None,
+        listener: Listener | None = None,
+        open_timeout: float = 10.0,
+        welcome_timeout: float = 10.0,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 10.0,
+    ) -> None:
+        self.url = url
+        self.client_id = client_id
+        self.name = name
+        self.ssl = ssl
+        self.config = config
+        self.listener = listener
+        self.open_timeout = open_timeout
+        self.welcome_timeout = welcome_timeout
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.state = HubState()
+        self.connected = asyncio.Event()
+        """Set while a welcomed connection is open."""
+        self.ever_connected = False
+        self.connections = 0
+        """How many times a welcome was received (1 after the first connection)."""
+        self.phase = "idle"
+        """``connecting`` (opening the socket), ``hello`` (waiting for welcome),
+        ``connected``, ``waiting`` (to reconnect) or ``idle``."""
+        self.problem: str | None = None
+        """Why the last connection attempt failed or the last connection ended."""
+        self.pending: dict[str, Request] = {}
+        self._ws: ClientConnection | None = None
+        self._sends: set[asyncio.Future[None]] = set()
+        self._stopping = asyncio.Event()
+        self._last_error: Message | None = None
+        self.restored: list[Request] = []
+        """Asks from the outbox file of an earlier run, to be sent again."""
+        if config is not None:
+            for entry in config.outbox(url):
+                message = {"type": "ask", "request_id": entry["request_id"],
+                           "text": entry["text"]}
+                self.restored.append(self._track(message, persistent=True))
+
+    # --- requests ------------------------------------------------------------------
+    def _track(self, message: Message, *, persistent: bool = False) -> Request:
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        # A request can fail when the session ends with nobody awaiting it: mark its
+        # exception as seen so asyncio does not log "exception was never retrieved".
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
+        request = Request(message["request_id"], message, future, persistent)
+        self.pending[request.request_id] = request
+        return request
+
+    def check_question(self, text: str) -> str:
+        """Return the text the hub would store, or raise ``Refused`` as the hub would."""
+        cleaned = clean_text(text)
+        if not cleaned:
+            raise Refused(p.EMPTY, "The question is empty.")
+        limit = self.state.question_chars
+        if len(cleaned) > limit:
+            raise Refused(
+                p.TOO_LONG,
+                f"The question has {len(cleaned)} characters; the limit is {limit}.",
+            )
+        return cleaned
+
+    def _check_frame(self, message: Message) -> None:
+        # The hub closes the connection (1009) on a frame over its limit, instead of
+        # answering; so say "too long" here rather than lose the connection.
+        size = len(p.encode(message).encode("utf-8"))
+        if size > self.state.frame_bytes:
+            raise Refused(
+                p.TOO_LONG,
+                f"The question is {size} bytes once encoded; the hub accepts "
+                f"{self.state.frame_bytes}. Please shorten it.",
+            )
+
+    def ask(self, text: str) -> Request:
+        """Queue a question and send it as soon as the hub is reachable.
+
+        Raises ``Refused`` at once for an empty or too long question. The returned
+        request's future resolves to the ``ack`` (with ``question_id``) or fails with
+        ``Refused``.
+        """
+        cleaned = self.check_question(text)
+        message = {"type": "ask", "request_id": new_request_id(), "text": cleaned}
+        self._check_frame(message)
+        if self.config is not None:
+            self.config.add_to_outbox(self.url, message["request_id"], cleaned)
+        request = self._track(message, persistent=self.config is not None)
+        self._send_soon(request)
+        return request
+
+    def vote(self, question_id: int, up: bool = True) -> Request:
+        """Give (or with ``up=False`` take back) a vote; resolves to the ``ack``."""
+        message = {"type": "vote", "request_id": new_request_id(),
+                   "question_id": question_id, "up": up}
+        request = self._track(message)
+        self._send_soon(request)
+        return request
+
+    def _send_soon(self, request: Request) -> None:
+        if self._ws is not None and self.connected.is_set():
+            task = asyncio.ensure_future(self._send(self._ws, request))
+            self._sends.add(task)  # a task nobody references may be collected mid-flight
+            task.add_done_callback(self._sends.discard)
+
+    async def _send(self, ws: ClientConnection, request: Request) -> None:
+        try:
+            await ws.send(p.encode(request.message))
+        except ConnectionClosed:
+            pass  # still pending: it goes again after the reconnect
+
+    def _settle(self, request: Request, reply: Message | None,
+                error: BaseException | None = None) -> None:
+        self.pending.pop(request.request_id, None)
+        if request.persistent and self.config is not None and not isinstance(error, _Kept):
+            self.config.remove_from_outbox(self.url, request.request_id)
+        if request.future.done():
+            return
+        if error is not None:
+            request.future.set_exception(error)
+        elif reply is not None and reply.get("type") == "error":
+            request.future.set_exception(Refused(
+                str(reply.get("code") or "error"),
+                clean_text(str(reply.get("message") or "The hub refused the request.")),
+            ))
+        else:
+            request.future.set_result(reply or {})
+
+    # --- life cycle ----------------------------------------------------------------
+    async def close(self) -> None:
+        """Stop reconnecting and close the connection; ``run`` then returns."""
+        self._stopping.set()
+        if self._ws is not None:
+            await self._ws.close()
+
+    async def run(self) -> None:
+        """Stay connected until ``close``; raise ``SessionError`` if it can never work."""
+        delays = backoff_delays(self.backoff_base, self.backoff_cap)
+        try:
+            while not self._stopping.is_set():
+                connections = self.connections
+                try:
+                    await self._connect_once()
+                except _Transient as exc:
+                    self.problem = str(exc)
+                if self._stopping.is_set():
+                    break
+                if self.connections != connections:
+                    delays = backoff_delays(self.backoff_base, self.backoff_cap)
+                delay = next(delays)
+                self.phase = "waiting"
+                self._emit(Event("disconnected", {"reason": self.problem, "retry_in": delay}))
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), delay)
+                except (asyncio.TimeoutError, TimeoutError):
+                    pass
+        except SessionError as exc:
+            for request in list(self.pending.values()):
+                self._settle(request, None, _Kept(exc) if request.persistent else exc)
+            raise
+        finally:
+            self.phase = "idle"
+            self.connected.clear()
+            self._ws = None
+
+    def _emit(self, event: Event) -> None:
+        if self.listener is not None:
+            self.listener(event)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or self.url
+
+    async def _open(self) -> ClientConnection:
+        try:
+            return await connect(
+                self.url,
+                ssl=self.ssl,
+                open_timeout=self.open_timeout,
+                max_size=MAX_INCOMING,
+                close_timeout=2,
+                user_agent_header=f"fireside-ask/{__version__}",
+            )
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            if status in (502, 503, 504):
+                body = clean_text(exc.response.body.decode("utf-8", "replace"))[:100]
+                raise _Transient(f"the hub answered HTTP {status}: {body or 'busy'}") from None
+            raise NotAHub(
+                f"{self.url} answered HTTP {status}, not a websocket: "
+                "it is not a Fireside hub."
+            ) from None
+        except InvalidURI:
+            raise NotAHub(f"{self.url} is not a valid websocket address.") from None
+        except ssl_module.SSLCertVerificationError as exc:
+            raise Unreachable(
+                f"the TLS certificate of {self.host} is not trusted "
+                f"({exc.verify_message}); pass --cafile FILE if the hub uses its own CA."
+            ) from None
+        except ssl_module.SSLError as exc:
+            raise NotAHub(
+                f"the TLS handshake with {self.host} failed ({exc.reason or exc}); "
+                "is it a wss:// hub?"
+            ) from None
+        except (InvalidMessage, InvalidHandshake):
+            raise NotAHub(
+                f"{self.url} did not answer as a websocket server: it is not a Fireside hub."
+            ) from None
+        except socket.gaierror:
+            if not self.ever_connected:
+                raise Unreachable(f"cannot find the host {self.host!r}.") from None
+            raise _Transient(f"cannot find the host {self.host!r}") from None
+        except (ConnectionResetError, ConnectionAbortedError, EOFError) as exc:
+            if self.url.startswith("wss://") and not self.ever_connected:
+                # What a plain ws:// server does to a TLS hello.
+                raise NotAHub(
+                    f"the TLS handshake with {self.host} failed (the server hung up): "
+                    "is it a wss:// hub? Try ws:// instead."
+                ) from None
+            raise _Transient(_describe_oserror(exc)) from None
+        except (OSError, asyncio.TimeoutError, TimeoutError) as exc:
+            raise _Transient(_describe_oserror(exc)) from None
+
+    def _close_code(self, ws: ClientConnection) -> int:
+        code = ws.protocol.close_code
+        return 1006 if code is None else code
+
+    def _refusal_after_close(self, ws: ClientConnection) -> Refused:
+        error = self._last_error or {}
+        reason = ws.protocol.close_reason or "The hub closed the connection."
+        return Refused(
+            str(error.get("code") or p.NOT_ALLOWED),
+            clean_text(str(error.get("message") or reason)),
+        )
+
+    async def _hello(self, ws: ClientConnection) -> Message:
+        self._last_error = None
+        try:
+            await ws.send(p.encode(p.hello(p.ATTENDEE, self.client_id, self.name)))
+            frame = await asyncio.wait_for(ws.recv(), self.welcome_timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            raise NotAHub(
+                f"{self.url} is a websocket server but did not answer hello within "
+                f"{self.welcome_timeout:g} s: it is not a Fireside hub."
+            ) from None
+        except ConnectionClosed:
+            code = self._close_code(ws)
+            if code == p.CLOSE_POLICY:
+                raise self._refusal_after_close(ws) from None
+            if code in _TRANSIENT_CLOSES:
+                raise _Transient(f"the connection closed during hello ({code})") from None
+            raise NotAHub(
+                f"{self.url} closed the connection after hello (code {code}): "
+                "it is not a Fireside hub."
+            ) from None
+        try:
+            message = p.decode(frame)
+        except p.ProtocolError:
+            raise NotAHub(
+                f"{self.url} answered hello with something that is not a Fireside "
+                "message: it is not a Fireside hub."
+            ) from None
+        if message["type"] == "error":
+            raise Refused(
+                str(message.get("code") or "error"),
+                clean_text(str(message.get("message") or "The hub refused the connection.")),
+            )
+        if message["type"] != "welcome":
+            raise NotAHub(
+                f"{self.url} answered hello with {clean_text(message['type'])[:40]!r}, "
+                "not welcome: it is not a Fireside hub."
+            )
+        return message
+
+    async def _connect_once(self) -> None:
+        self.phase = "connecting"
+        self._emit(Event("connecting", {"url": self.url}))
+        ws = await self._open()
+        try:
+            self.phase = "hello"
+            welcome = await self._hello(ws)
+            self.phase = "connected"
+            events = self.state.apply_welcome(welcome)
+            self.ever_connected = True
+            self.connections += 1
+            self.problem = None
+            self._ws = ws
+            self.connected.set()
+            self._emit(Event("welcome", welcome))
+            for event in events:
+                self._emit(event)
+            for request in list(self.pending.values()):
+                if request.message["type"] == "ask":
+                    try:
+                        self._check_frame(request.message)
+                    except Refused as exc:
+                        self._settle(request, None, exc)
+                        continue
+                await self._send(ws, request)
+            async for frame in ws:
+                self._receive(frame)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._ws = None
+            self.connected.clear()
+            if not ws.protocol.close_code:
+                await ws.close()
+        if self._stopping.is_set():
+            return
+        code = self._close_code(ws)
+        if code == p.CLOSE_POLICY:
+            raise self._refusal_after_close(ws)
+        if code == p.CLOSE_TOO_BIG:
+            raise SessionError("the hub closed the connection: a message was too big for it.")
+        if code == 1001:
+            raise _Transient("the hub went away (it may be restarting)")
+        raise _Transient(f"the connection was lost ({code})")
+
+    def _receive(self, frame: Any) -> None:
+        try:
+            message = p.decode(frame)
+        except p.ProtocolError:
+            return  # a hub bug or a hostile hub: skip the frame, keep the connection
+        kind, request_id = message["type"], message.get("request_id")
+        if kind in ("ack", "error") and request_id in self.pending:
+            request = self.pending[request_id]
+            if kind == "ack" and request.message["type"] == "vote":
+                self._apply_vote(request.message, message)
+            elif kind == "ack" and _question_id(message.get("question_id")) is not None:
+                self.state.mine.add(message["question_id"])
+            self._settle(request, message)
+            return
+        if kind == "error":
+            self._last_error = message
+        try:
+            events = self.state.apply(message)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return  # a malformed push: ignore it rather than drop the connection
+        for event in events:
+            self._emit(event)
+
+    def _apply_vote(self, request: Message, ack: Message) -> None:
+        qid = _question_id(ack.get("question_id"))
+        if qid is None:
+            return
+        if request.get("up", True):
+            self.state.my_votes.add(qid)
+        else:
+            self.state.my_votes.discard(qid)
+        if qid in self.state.questions and isinstance(ack.get("votes"), int):
+            self.state.questions[qid]["votes"] = ack["votes"]
+
+
+class _Kept(SessionError):
+    """The session ended before the hub answered; the ask stays in the outbox file."""
+
+    def __init__(self, cause: SessionError) -> None:
+        super().__init__(cause.message)
+        self.exit_code = cause.exit_code
+        self.__cause__ = cause

@@ -15,7 +15,8 @@ import pytest
 
 from fireside.hub import Hub, HubConfig
 from fireside_ask.config import Config, config_dir
-from fireside_ask.session import Event, HubState, Refused, Session, backoff_delays
+from fireside_ask.session import Refused, Session, backoff_delays
+from fireside_ask.state import Event, HubState
 
 from .conftest import TOKEN
 from .wsclient import RawClient

@@ -29,7 +29,8 @@ from .render import (
     safe,
     segment_line,
 )
-from .session import Event, Refused, Request, Session, SessionError
+from .session import Refused, Request, Session, SessionError
+from .state import Event
 
 HELP = """\
 Type a question and press Enter to send it. Commands:

@@ -14,7 +14,8 @@ from collections.abc import Awaitable
 from typing import Any
 
 from .render import make_console, plural, question_lines, safe
-from .session import Message, NotAHub, Session, Unreachable
+from .session import NotAHub, Session, Unreachable
+from .state import Message
 
 
 async def _until(session: Session, runner: asyncio.Future[None], work: Awaitable[Any],

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from . import protocol as p
-from .session import HubState
+from .state import HubState
 from .text import clean_text
 
 STATE_LABELS = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.widgets import Input, OptionList
 
 from fireside.dashboard.app import DashboardScreen
@@ -16,6 +17,8 @@ from fireside.dashboard.widgets import ClockPanel, OnAirCard, QuestionPreview, S
 from fireside.hub import Hub
 
 from .dashboard_helpers import JOIN, dashboard, notices, row_text, rows, stored, text_of, until
+
+pytestmark = pytest.mark.anyio
 
 
 async def ask(connect: Any, *texts: str) -> list[int]:

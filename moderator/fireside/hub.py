@@ -253,7 +253,6 @@ class Hub:
             self._handshakes -= 1
         if peer is None:
             return
-        self._join(peer)
         try:
             async for frame in ws:
                 await self._dispatch(peer, frame)
@@ -319,9 +318,12 @@ class Hub:
             name=clean_name(name) or None if name else None,
             strikes=Bucket(self.config.bad_frames_per_minute, 60.0),
         )
+        # Join first, so that the welcome counts this attendee among the people connected.
+        self._join(peer)
         try:
             await ws.send(p.encode(self._welcome(peer)))
         except ConnectionClosed:
+            self._leave(peer)
             return None
         return peer
 
@@ -594,7 +596,7 @@ class Hub:
             if not bucket.take():
                 raise RoomError(
                     p.RATE_LIMITED,
-                    f"You can ask {self.config.questions_per_minute} questions a minute; "
+                    f"You can ask {_times(self.config.questions_per_minute, 'question')} a minute; "
                     f"try again in {bucket.retry_after():.0f} s.",
                 )
             now = self.clock()
@@ -644,7 +646,7 @@ class Hub:
         if not bucket.take():
             raise RoomError(
                 p.RATE_LIMITED,
-                f"You can vote {self.config.votes_per_minute} times a minute; "
+                f"You can vote {_times(self.config.votes_per_minute, 'time')} a minute; "
                 f"try again in {bucket.retry_after():.0f} s.",
             )
         question, change = self.room.vote(
@@ -729,6 +731,10 @@ class Hub:
     def current_segment(self) -> str | None:
         """Id of the agenda segment running now (``None`` before the start and after)."""
         return self.clock_model.current_segment_id()
+
+
+def _times(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _keyed(counts: dict[int, int]) -> dict[str, int]:

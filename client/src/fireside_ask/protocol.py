@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 PROTOCOL_VERSION = 1
 DEFAULT_PORT = 8765
@@ -88,15 +88,13 @@ CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 
-Message = Dict[str, Any]
+Message = dict[str, Any]
 
 
 class ProtocolError(Exception):
     """A frame that breaks the protocol; carries the error code to answer with."""
 
-    def __init__(
-        self, code: str, message: str, request_id: Optional[str] = None
-    ) -> None:
+    def __init__(self, code: str, message: str, request_id: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -139,7 +137,7 @@ def decode(frame: Any) -> Message:
     return message
 
 
-def error(code: str, message: str, request_id: Optional[str] = None) -> Message:
+def error(code: str, message: str, request_id: str | None = None) -> Message:
     """Build an ``error`` frame: the one shape of every refusal."""
     return {"type": "error", "request_id": request_id, "code": code, "message": message}
 
@@ -147,8 +145,8 @@ def error(code: str, message: str, request_id: Optional[str] = None) -> Message:
 def hello(
     role: str,
     client_id: str,
-    name: Optional[str] = None,
-    token: Optional[str] = None,
+    name: str | None = None,
+    token: str | None = None,
 ) -> Message:
     """Build the first frame a client sends."""
     message: Message = {
@@ -191,6 +189,6 @@ def normalize_url(target: str) -> str:
     return f"ws://{host}:{port or DEFAULT_PORT}"
 
 
-def split_request(message: Message) -> Tuple[str, Optional[str]]:
+def split_request(message: Message) -> tuple[str, str | None]:
     """Return the ``type`` and ``request_id`` of a decoded message."""
     return message["type"], message.get("request_id")

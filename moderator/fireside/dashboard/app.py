@@ -194,6 +194,7 @@ class DashboardScreen(Screen[None]):
         self._seen_inbox: set[int] = set()
         self._last_phase = ""
         self._refresh_pending = False
+        self._bindings_signature: tuple[object, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header")
@@ -256,7 +257,7 @@ class DashboardScreen(Screen[None]):
         self.query_one(OnAirCard).show(on_air)
         self._show_preview()
         self._tick_clock()
-        self.refresh_bindings()
+        self._refresh_bindings_if_needed()
 
     def schedule_refresh(self) -> None:
         """Coalesce a burst of hub messages into one repaint."""
@@ -302,7 +303,21 @@ class DashboardScreen(Screen[None]):
     @on(QuestionHighlighted)
     def _highlighted(self, event: QuestionHighlighted) -> None:
         self._show_preview()
-        self.refresh_bindings()
+        self._refresh_bindings_if_needed()
+
+    def _refresh_bindings_if_needed(self) -> None:
+        """Redraw the footer only when the keys that apply have changed."""
+        selected = self.selected()
+        signature = (
+            self._last_table,
+            selected["state"] if selected else None,
+            self.model.on_air is not None,
+            self.model.undo is not None,
+            self.focused.__class__.__name__,
+        )
+        if signature != self._bindings_signature:
+            self._bindings_signature = signature
+            self.refresh_bindings()
 
     def on_descendant_focus(self, event: Any) -> None:
         widget = event.widget
@@ -312,7 +327,7 @@ class DashboardScreen(Screen[None]):
                 self._seen_inbox |= {q["id"] for q in self.model.inbox(self.needle)}
                 self.schedule_refresh()
             self._show_preview()
-            self.refresh_bindings()
+            self._refresh_bindings_if_needed()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answered" and self.model.on_air is not None:

@@ -16,6 +16,17 @@ from . import messages
 from .format import clock_time, drift_minutes, mmss, plural
 
 
+def set_text(widget: Static, content: Text) -> None:
+    """Update a fixed-size ``Static`` only if its text changed, without a layout pass.
+
+    A layout pass over a table of thousands of rows costs tens of milliseconds, and the
+    clock refreshes four times a second: repainting only what changed keeps keys snappy.
+    """
+    if getattr(widget, "_fireside_last", None) != content:
+        widget._fireside_last = content  # type: ignore[attr-defined]
+        widget.update(content, layout=False)
+
+
 class SessionHeader(Horizontal):
     """Title and join command on the left; link, people and question counts on the right."""
 
@@ -49,8 +60,8 @@ class SessionHeader(Horizontal):
         right.append(
             f"\n{counts['in']} in · {counts['waiting']} waiting · {counts['answered']} answered"
         )
-        self.query_one("#header-left", Static).update(left)
-        self.query_one("#header-right", Static).update(right)
+        set_text(self.query_one("#header-left", Static), left)
+        set_text(self.query_one("#header-right", Static), right)
 
 
 class QuestionTable(DataTable[Any]):
@@ -134,33 +145,50 @@ class QuestionTable(DataTable[Any]):
         return tuple(cells[key] for key, _ in self.layout_columns)
 
     def sync(self, questions: list[dict[str, Any]]) -> None:
-        """Show exactly ``questions`` in this order, touching only the rows that changed."""
+        """Show exactly ``questions`` in this order, touching only the rows that changed.
+
+        Arrivals at the end are appended and departures removed in place; only a change of
+        order rebuilds the table. The cursor stays on the question it was on.
+        """
         self._questions = {q["id"]: q for q in questions}
         if not self.columns:
             return  # not sized yet: on_resize draws the rows
         order = [q["id"] for q in questions]
-        current = self.current_id
-        keys = [key for key, _ in self.layout_columns]
-        if order == self._order:
+        current, row = self.current_id, self.cursor_row
+        kept = set(order)
+        survivors = [qid for qid in self._order if qid in kept]
+        if survivors == order[: len(survivors)]:
+            for qid in self._order:
+                if qid not in kept:
+                    self.remove_row(str(qid))
+                    del self._rows[qid]
+            for q in questions[len(survivors) :]:
+                cells = self._cells(q)
+                self._rows[q["id"]] = cells
+                self.add_row(*cells, key=str(q["id"]))
+            self._update_cells(questions[: len(survivors)])
+        else:
+            self.clear()
+            self._rows = {}
             for q in questions:
                 cells = self._cells(q)
-                if self._rows.get(q["id"]) != cells:
-                    for column, value in zip(keys, cells, strict=True):
-                        self.update_cell(str(q["id"]), column, value)
-                    self._rows[q["id"]] = cells
-            return
-        row = self.cursor_row
-        self.clear()
-        self._rows = {}
+                self._rows[q["id"]] = cells
+                self.add_row(*cells, key=str(q["id"]))
+        changed = order != self._order
+        self._order = order
+        if changed and current in self._rows:
+            self.move_cursor(row=order.index(current), animate=False)
+        elif changed and order:
+            self.move_cursor(row=min(max(row, 0), len(order) - 1), animate=False)
+
+    def _update_cells(self, questions: list[dict[str, Any]]) -> None:
+        keys = [key for key, _ in self.layout_columns]
         for q in questions:
             cells = self._cells(q)
-            self._rows[q["id"]] = cells
-            self.add_row(*cells, key=str(q["id"]))
-        self._order = order
-        if current in self._rows:
-            self.move_cursor(row=order.index(current), animate=False)
-        elif order:
-            self.move_cursor(row=min(max(row, 0), len(order) - 1), animate=False)
+            if self._rows.get(q["id"]) != cells:
+                for column, value in zip(keys, cells, strict=True):
+                    self.update_cell(str(q["id"]), column, value)
+                self._rows[q["id"]] = cells
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
@@ -171,12 +199,12 @@ class QuestionPreview(Static):
     """The highlighted question in full, with who asked, when, and its history."""
 
     DEFAULT_CSS = """
-    QuestionPreview { height: auto; max-height: 5; padding: 0 1; }
+    QuestionPreview { height: 3; padding: 0 1; }
     """
 
     def show(self, q: dict[str, Any] | None, timezone: tzinfo | None) -> None:
         if q is None:
-            self.update(Text("No question selected.", style="dim"))
+            set_text(self, Text("No question selected.", style="dim"))
             return
         meta = Text(style="dim", no_wrap=True, overflow="ellipsis")
         votes = q.get("votes", 0)
@@ -195,7 +223,7 @@ class QuestionPreview(Static):
             body.append(
                 f"\npossible duplicate of #{q['duplicate_of']} (m to merge)", style="bold yellow"
             )
-        self.update(Text("\n").join([meta, body]))
+        set_text(self, Text("\n").join([meta, body]))
 
 
 class OnAirCard(Static):
@@ -209,10 +237,12 @@ class OnAirCard(Static):
         self.border_title = "ON AIR"
         if q is None:
             self.border_subtitle = ""
-            self.update(Text("Nothing on air. Highlight a question and press Enter.", style="dim"))
+            set_text(
+                self, Text("Nothing on air. Highlight a question and press Enter.", style="dim")
+            )
             return
         self.border_subtitle = f"#{q['id']} · {plural(q.get('votes', 0), 'vote')}"
-        self.update(Text(q["text"], style="bold"))
+        set_text(self, Text(q["text"], style="bold"))
 
 
 class ClockPanel(Vertical):
@@ -222,7 +252,7 @@ class ClockPanel(Vertical):
     ClockPanel { height: 1fr; border: heavy $secondary; padding: 0 1; }
     ClockPanel #segment-title { text-style: bold; height: 1; text-wrap: nowrap;
                                 text-overflow: ellipsis; }
-    ClockPanel #segment-prompt { height: auto; max-height: 2; color: $text-muted; }
+    ClockPanel #segment-prompt { height: 2; color: $text-muted; }
     ClockPanel Digits { width: auto; }
     ClockPanel ProgressBar { height: 1; }
     ClockPanel ProgressBar Bar { width: 1fr; }
@@ -260,24 +290,29 @@ class ClockPanel(Vertical):
         upcoming = self.query_one("#upcoming", Static)
         if view is None:
             self.border_title = "Clock"
-            title.update(Text("Waiting for the hub…", style="dim"))
+            set_text(title, Text("Waiting for the hub…", style="dim"))
             return
         self.phase = view["phase"]
-        self.border_title = {
+        border_title = {
             "ready": "Clock · press n or space to start",
             "paused": "Clock · PAUSED",
             "wrapup": "Clock · WRAP UP",
             "overtime": "Clock · OVERTIME",
             "finished": "Clock · session over",
         }.get(view["phase"], "Clock")
-        self.border_subtitle = f"{view['index'] + 1}/{view['count']} · n ␣ + - b"
-        title.update(Text(view["title"], no_wrap=True, overflow="ellipsis"))
-        prompt.update(Text(view["prompt"]))
+        border_subtitle = f"{view['index'] + 1}/{view['count']} · n ␣ + - b"
+        if (self.border_title, self.border_subtitle) != (border_title, border_subtitle):
+            self.border_title, self.border_subtitle = border_title, border_subtitle
+        set_text(title, Text(view["title"], no_wrap=True, overflow="ellipsis"))
+        set_text(prompt, Text(view["prompt"]))
         left = view["left"]
-        count.update(("+" + mmss(-left)) if left < 0 else mmss(left))
-        progress.update(
-            total=max(1.0, view["allowance"]), progress=min(view["elapsed"], view["allowance"])
-        )
+        digits = ("+" + mmss(-left)) if left < 0 else mmss(left)
+        if count.value != digits:
+            count.update(digits)
+        total = max(1.0, view["allowance"])
+        done = round(min(view["elapsed"], view["allowance"]))
+        if (progress.total, progress.progress) != (total, done):
+            progress.update(total=total, progress=done)
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f"Session left {mmss(view['session_left'])}\n", style="bold")
         line.append(f"Ends {clock_time(view['projected_end'], timezone)}")
@@ -285,13 +320,14 @@ class ClockPanel(Vertical):
             drift = view["projected_end"] - view["planned_end"]
             line.append(f" · plan {clock_time(view['planned_end'], timezone)} · ")
             line.append(drift_minutes(drift), style="bold red" if drift >= 60 else "bold green")
-        session.update(line)
-        upcoming.update(
+        set_text(session, line)
+        set_text(
+            upcoming,
             Text(
                 "next: " + " · ".join(view["upcoming"]) if view["upcoming"] else "last segment",
                 no_wrap=True,
                 overflow="ellipsis",
-            )
+            ),
         )
 
 

@@ -39,8 +39,7 @@ from fireside.runner import HubThread  # noqa: E402
 from fireside.store import Store, question_write, vote_write  # noqa: E402
 
 TOKEN = "bench-token"
-WORDS = ("qwen llama deepseek mistral agents bias gpu europe rag quantisation benchmark "
-         "latency licence training inference production cost open closed model").split()
+WORDS = ["qwen", "llama", "deepseek", "mistral", "agents", "bias", "gpu", "europe", "rag", "quantisation", "benchmark", "latency", "licence", "training", "inference", "production", "cost", "open", "closed", "model"]
 
 
 def populate(db: Path, count: int, seed: int = 1) -> None:

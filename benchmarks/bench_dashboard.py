@@ -39,7 +39,10 @@ from fireside.runner import HubThread  # noqa: E402
 from fireside.store import Store, question_write, vote_write  # noqa: E402
 
 TOKEN = "bench-token"
-WORDS = ["qwen", "llama", "deepseek", "mistral", "agents", "bias", "gpu", "europe", "rag", "quantisation", "benchmark", "latency", "licence", "training", "inference", "production", "cost", "open", "closed", "model"]
+WORDS = (
+    "qwen llama deepseek mistral agents bias gpu europe rag quantisation benchmark latency "
+    "licence training inference production cost open closed model"
+).split()
 
 
 def populate(db: Path, count: int, seed: int = 1) -> None:
@@ -51,8 +54,15 @@ def populate(db: Path, count: int, seed: int = 1) -> None:
     for i in range(1, count + 1):
         text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 30))).capitalize() + "?"
         state = "approved" if i % 2 else "pending"
-        question = Question(id=i, client_id=f"bench-{i:06d}", request_id="r1", text=text,
-                            original_text=text, state=state, created_at=start + i)
+        question = Question(
+            id=i,
+            client_id=f"bench-{i:06d}",
+            request_id="r1",
+            text=text,
+            original_text=text,
+            state=state,
+            created_at=start + i,
+        )
         writes.append(question_write(question))
         if state == "approved":
             for v in range(rng.randint(0, 5)):
@@ -63,8 +73,11 @@ def populate(db: Path, count: int, seed: int = 1) -> None:
 
 async def hello(url: str) -> Any:
     ws = await connect(url, max_size=None)
-    await ws.send(json.dumps({"type": "hello", "protocol": 1, "role": "attendee",
-                              "client_id": uuid.uuid4().hex}))
+    await ws.send(
+        json.dumps(
+            {"type": "hello", "protocol": 1, "role": "attendee", "client_id": uuid.uuid4().hex}
+        )
+    )
     await ws.recv()
     return ws
 
@@ -105,8 +118,11 @@ async def measure(url: str, count: int) -> dict[str, float]:
 
         attendee = await hello(url)
         t0 = time.perf_counter()
-        await attendee.send(json.dumps({"type": "ask", "request_id": "a1",
-                                        "text": "A brand new question about Qwen?"}))
+        await attendee.send(
+            json.dumps(
+                {"type": "ask", "request_id": "a1", "text": "A brand new question about Qwen?"}
+            )
+        )
         new_id = count + 1
         while new_id not in app.dashboard.query_one("#inbox")._rows:  # type: ignore[attr-defined]
             await pilot.pause(0.002)
@@ -119,10 +135,12 @@ async def measure(url: str, count: int) -> dict[str, float]:
         for i in range(len(voters)):
             expected[targets[i % len(targets)]] += 1
         t0 = time.perf_counter()
-        await asyncio.gather(*(
-            ws.send(json.dumps({"type": "vote", "question_id": targets[i % len(targets)]}))
-            for i, ws in enumerate(voters)
-        ))
+        await asyncio.gather(
+            *(
+                ws.send(json.dumps({"type": "vote", "question_id": targets[i % len(targets)]}))
+                for i, ws in enumerate(voters)
+            )
+        )
         while any(app.model.questions[q]["votes"] != n for q, n in expected.items()):
             await pilot.pause(0.005)
         await pilot.pause()
@@ -138,8 +156,9 @@ async def measure(url: str, count: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--questions", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
@@ -148,15 +167,15 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "bench.db"
             populate(db, args.questions)
-            config = HubConfig(db_path=db, host="127.0.0.1", port=0, token=TOKEN,
-                               votes_per_minute=1000)
+            config = HubConfig(
+                db_path=db, host="127.0.0.1", port=0, token=TOKEN, votes_per_minute=1000
+            )
             with HubThread(config) as hub:
                 result = asyncio.run(measure(f"ws://127.0.0.1:{hub.port}", args.questions))
         results.append(result)
         print(f"run {run + 1}: " + ", ".join(f"{k}={v:.3f}" for k, v in result.items()))
     medians = {k: statistics.median(r[k] for r in results) for k in results[0]}
-    print(json.dumps({"questions": args.questions, "runs": args.runs, "median": medians},
-                     indent=2))
+    print(json.dumps({"questions": args.questions, "runs": args.runs, "median": medians}, indent=2))
 
 
 if __name__ == "__main__":

@@ -48,14 +48,12 @@ class RawClient:
     async def send(self, message: dict[str, Any] | str | bytes) -> None:
         await self.ws.send(message if isinstance(message, (str, bytes)) else json.dumps(message))
 
-    async def recv(self, timeout: float = 5) -> dict[str, Any]:  # noqa: ASYNC109 - a per-call bound
+    async def recv(self, timeout: float = 5) -> dict[str, Any]:
         if self.backlog:
             return self.backlog.pop(0)
         return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
 
-    async def expect(  # noqa: ASYNC109 - a per-call bound
-        self, kind: str, timeout: float = 5, **fields: Any
-    ) -> dict[str, Any]:
+    async def expect(self, kind: str, timeout: float = 5, **fields: Any) -> dict[str, Any]:
         """Wait for the first message of ``kind`` whose fields match; keep the others."""
         for index, message in enumerate(self.backlog):
             if _matches(message, kind, fields):
@@ -71,9 +69,7 @@ class RawClient:
                 return message
             self.backlog.append(message)
 
-    async def request(  # noqa: ASYNC109 - a per-call bound
-        self, message: dict[str, Any], timeout: float = 5
-    ) -> dict[str, Any]:
+    async def request(self, message: dict[str, Any], timeout: float = 5) -> dict[str, Any]:
         """Send a request with a fresh request_id and return its ``ack`` or ``error``."""
         request_id = message.setdefault("request_id", f"t{next(_ids)}")
         await self.send(message)

@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: run serve test lint bench clean
 
 run: $(STAMP)
-	$(BIN)/fireside serve
+	$(BIN)/fireside run
 
 serve: $(STAMP)
 	$(BIN)/fireside serve

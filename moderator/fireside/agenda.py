@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -112,7 +112,9 @@ def parse_agenda(source: str, name: str = "<agenda>") -> Agenda:
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
-        raise AgendaError(f"{name}: not valid TOML: {exc}") from None
+        found = re.search(r"line (\d+)", str(exc))
+        line = found.group(1) if found else "1"
+        raise AgendaError(f"{name}:{line}: not valid TOML: {exc}") from None
 
     def fail(field_name: str, problem: str, segment_index: int | None = None) -> AgendaError:
         line = _field_line(source, field_name, segment_index)
@@ -182,6 +184,18 @@ def parse_agenda(source: str, name: str = "<agenda>") -> Agenda:
             len(segments) - 1,
         )
     return agenda
+
+
+def plan_rows(agenda: Agenda) -> list[dict[str, Any]]:
+    """Each segment with its planned start offset (seconds) and, if known, start time."""
+    rows, offset = [], 0
+    for segment in agenda.segments:
+        start = (
+            agenda.starts_at + timedelta(seconds=offset) if agenda.starts_at is not None else None
+        )
+        rows.append({"segment": segment, "offset": offset, "start": start})
+        offset += segment.duration
+    return rows
 
 
 def load_agenda(path: str | Path) -> Agenda:

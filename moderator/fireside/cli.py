@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from fireside_ask.protocol import DEFAULT_PORT
@@ -290,6 +291,62 @@ def cmd_stage(args: argparse.Namespace) -> int:
     return 0
 
 
+EPILOG_AGENDA = """\
+examples:
+  fireside agenda check examples/pycon-de-2026.toml
+
+An agenda is a TOML file: a title, optional starts_at and speakers, and [[segment]] tables
+with id, title, prompt, duration ("90s", "4m", "1h5m"), keywords and kind ("discussion" or
+"qa"). Errors name the line and the field.
+"""
+
+
+def cmd_agenda_check(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from .agenda import format_duration, plan_rows
+
+    agenda = load_agenda(args.file)
+    console = Console(highlight=False)
+    table = Table(title=Text(agenda.title), title_justify="left")
+    # Only the title may wrap: ids, durations and times stay whole on narrow terminals.
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", ratio=1)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("duration", justify="right", no_wrap=True)
+    table.add_column("start", justify="right", no_wrap=True)
+    for number, row in enumerate(plan_rows(agenda), start=1):
+        segment = row["segment"]
+        when = row["start"]
+        if when is None:
+            start = f"+{format_duration(row['offset'])}"
+        else:
+            start = when.strftime("%H:%M:%S" if when.second else "%H:%M")
+        table.add_row(
+            str(number),
+            Text(segment.id),
+            Text(segment.title),
+            segment.kind,
+            format_duration(segment.duration),
+            start,
+        )
+    console.print(table)
+    ends = ""
+    if agenda.starts_at is not None:
+        end = agenda.starts_at + timedelta(seconds=agenda.planned_seconds)
+        ends = f", {agenda.starts_at:%Y-%m-%d %H:%M}-{end:%H:%M} ({agenda.starts_at:%z})"
+    console.print(
+        Text(
+            f"{len(agenda.segments)} segments, "
+            f"{format_duration(agenda.planned_seconds)} in all{ends}. OK."
+        )
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fireside",
@@ -354,6 +411,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stage.add_argument("url", metavar="URL", help="ws://HOST:PORT, wss://..., or HOST[:PORT]")
     stage.set_defaults(func=cmd_stage)
+
+    agenda = commands.add_parser(
+        "agenda",
+        help="work with agenda files",
+        description="Work with agenda files.",
+        epilog=EPILOG_AGENDA,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    agenda_commands = agenda.add_subparsers(dest="agenda_command", metavar="COMMAND", required=True)
+    check = agenda_commands.add_parser(
+        "check",
+        help="validate an agenda file and print its plan",
+        description="Validate an agenda file and print its plan: segments, durations and "
+        "start times (when starts_at is given). Exits 2 with the line and field of the "
+        "first problem.",
+        epilog=EPILOG_AGENDA,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("file", type=Path, metavar="FILE", help="the agenda TOML file")
+    check.set_defaults(func=cmd_agenda_check)
     return parser
 
 

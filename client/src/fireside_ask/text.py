@@ -40,6 +40,10 @@ def _is_pictographic(char: str) -> bool:
 
 def clean_text(text: str) -> str:
     """Return ``text`` made safe to store and to print on a terminal, trimmed and NFC."""
+    if text.isprintable():
+        # Fast path (C speed): no control, format, surrogate, unassigned or separator
+        # character at all, so there is nothing to remove, only spaces to normalise.
+        return unicodedata.normalize("NFC", _SPACES.sub(" ", text)).strip()
     text = _SEQUENCES.sub("", text)
     kept: list[str] = []
     for index, char in enumerate(text):

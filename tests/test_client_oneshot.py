@@ -108,7 +108,7 @@ async def test_rate_limited_question_exits_one_with_the_hubs_reason(capsys,
         second = await run_cli(capsys, f"127.0.0.1:{hub.port}", "--ask", "two")
     assert first.code == 0
     assert second.code == 1 and second.out == ""
-    assert one_line(second.err).startswith("fireside-ask: You can ask 1 questions a minute")
+    assert one_line(second.err).startswith("fireside-ask: You can ask 1 question a minute")
 
 
 async def test_unreachable_hub_exits_three_with_one_line_and_no_traceback() -> None:

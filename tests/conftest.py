@@ -1,8 +1,10 @@
-"""Shared fixtures: a real hub on a loopback port, and raw protocol clients."""
+"""Shared fixtures: a real hub on a loopback port, and raw protocol clients.
+
+Async test modules say ``pytestmark = pytest.mark.anyio``; they run on asyncio.
+"""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -13,14 +15,6 @@ from fireside.hub import Hub, HubConfig
 from .wsclient import RawClient
 
 TOKEN = "test-moderator-token"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Every coroutine test runs on asyncio through anyio's pytest plugin.
-    for item in items:
-        function = getattr(item, "function", None)
-        if function is not None and inspect.iscoroutinefunction(function):
-            item.add_marker(pytest.mark.anyio)
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ from fireside_ask.state import Event, HubState
 from .conftest import TOKEN
 from .wsclient import RawClient
 
+pytestmark = pytest.mark.anyio
+
 FAST = {"backoff_base": 0.05, "backoff_cap": 0.2}
 
 
@@ -98,7 +100,10 @@ async def test_ask_typed_while_hub_restarts_is_confirmed_once_after_it_is_back(
 
 
 async def test_resent_ask_gets_the_same_question_number_and_is_not_stored_twice(
-    hub: Hub, url: str, hub_config: HubConfig, tmp_path: Path,
+    hub: Hub,
+    url: str,
+    hub_config: HubConfig,
+    tmp_path: Path,
 ) -> None:
     """An ask whose confirmation was lost is sent again and comes back with the same #."""
     client_id = "b" * 32
@@ -206,11 +211,10 @@ def test_segment_change_from_a_clock_push_is_announced_once() -> None:
 def test_unknown_and_malformed_pushes_are_ignored() -> None:
     """A newer hub's messages, or a broken one, leave the attendee's view as it was."""
     state = HubState()
-    state.apply_welcome({"type": "welcome", "questions": [{"id": 1, "text": "hi", "votes": 0,
-                                                           "state": "approved"}]})
-    assert [e.kind for e in state.apply({"type": "agenda_v2", "whatever": [1, 2]})] == [
-        "agenda_v2"
-    ]
+    state.apply_welcome(
+        {"type": "welcome", "questions": [{"id": 1, "text": "hi", "votes": 0, "state": "approved"}]}
+    )
+    assert [e.kind for e in state.apply({"type": "agenda_v2", "whatever": [1, 2]})] == ["agenda_v2"]
     assert state.apply({"type": "question", "question": "not an object"}) == []
     state.apply({"type": "votes", "counts": {"1": 4, "x": 2, "99": 1}})
     assert state.questions[1]["votes"] == 4
@@ -246,8 +250,9 @@ def test_unwritable_config_dir_falls_back_to_memory(tmp_path: Path) -> None:
     assert [e["request_id"] for e in config.outbox("ws://h:8765")] == ["r1"]
 
 
-def test_config_dir_follows_the_platform_conventions(monkeypatch: pytest.MonkeyPatch,
-                                                     tmp_path: Path) -> None:
+def test_config_dir_follows_the_platform_conventions(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Files go to $FIRESIDE_ASK_CONFIG_DIR, else $XDG_CONFIG_HOME/fireside-ask."""
     monkeypatch.setenv("FIRESIDE_ASK_CONFIG_DIR", str(tmp_path / "here"))
     assert config_dir() == tmp_path / "here"

@@ -227,3 +227,13 @@ def test_plan_of_a_reused_agenda_from_another_day_counts_from_the_actual_start()
     assert clock.planned_end(later) == later + 600
     clock.command("start", later + 50)
     assert clock.planned_end(later + 100) == later + 50 + 600
+
+
+def test_absurd_extensions_are_refused() -> None:
+    """Extending by more than a day is an error, so a typo cannot break the clock."""
+    clock = started()
+    with pytest.raises(ClockError):
+        clock.command("adjust", T0 + 1, 10**309)
+    with pytest.raises(ClockError):
+        clock.command("adjust", T0 + 1, 24 * 3600 + 1)
+    assert clock.allowance(0) == 300

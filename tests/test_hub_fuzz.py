@@ -711,14 +711,6 @@ def test_markup_and_markdown_are_kept_literally(raw: str) -> None:
     assert clean_text(raw) == " ".join(raw.split())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "hub bug: clean_text keeps a zero-width joiner when the character after it looks "
-        "pictographic (>= U+1F000), then drops that character (unassigned, or a tag character "
-        "U+E00xx), leaving the joiner dangling at the end or before a letter"
-    ),
-)
 @settings(max_examples=200, derandomize=True, database=None)
 @given(nasty_text())
 @example("👍\u200d\U000e0001")
@@ -756,15 +748,6 @@ async def test_osc_title_escape_is_stored_and_shown_as_plain_markup_text(
     assert row == ("[bold red]hi[/]", "[bold red]hi[/]")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "hub bug: clock adjust accepts any int; seconds=10**309 is committed, then "
-        "Clock.snapshot raises OverflowError (int too large to convert to float), so that "
-        "moderator connection dies with 1011 and every later hello (welcome embeds the clock) "
-        "fails with 1011, also after a restart because the event is replayed from the db"
-    ),
-)
 async def test_huge_clock_adjustment_does_not_brick_the_hub(
     connect: Callable[..., Any], url: str
 ) -> None:

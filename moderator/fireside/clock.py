@@ -29,6 +29,7 @@ from .agenda import Agenda
 WRAPUP_FRACTION = 0.2
 WRAPUP_MAX = 120.0
 STALE_START = 12 * 3600.0
+MAX_ADJUST = 24 * 3600
 COMMANDS = ("start", "pause", "resume", "toggle", "next", "back", "adjust")
 
 READY, RUNNING, PAUSED, FINISHED = "ready", "running", "paused", "finished"
@@ -103,8 +104,15 @@ class Clock:
         if kind == "back" and (self.state == READY or (self.index == 0 and self.state != FINISHED)):
             raise ClockError("This is the first segment.")
         if kind == "adjust":
-            if not isinstance(seconds, int) or isinstance(seconds, bool) or not seconds:
-                raise ClockError("Extend or shorten by a whole, non-zero number of seconds.")
+            if (
+                not isinstance(seconds, int)
+                or isinstance(seconds, bool)
+                or not seconds
+                or abs(seconds) > MAX_ADJUST
+            ):
+                raise ClockError(
+                    "Extend or shorten by a whole, non-zero number of seconds, at most a day."
+                )
             if self.state == FINISHED:
                 raise ClockError("The session is over.")
         if kind not in COMMANDS:
@@ -139,7 +147,7 @@ class Clock:
             elif self.index > 0:
                 self._leave(at)
                 self._enter(self.index - 1, at)
-        elif kind == "adjust" and self.state != FINISHED:
+        elif kind == "adjust" and self.state != FINISHED and abs(event.seconds) <= MAX_ADJUST:
             allowance = self.allowance(self.index)
             self.adjust[self.index] = self.adjust.get(self.index, 0) + max(
                 event.seconds, -allowance

@@ -284,7 +284,8 @@ class Hub:
         if message["type"] != "hello":
             await self._refuse(ws, p.BAD_MESSAGE, 'The first frame must be "hello".')
             return None
-        if message.get("protocol") != p.PROTOCOL_VERSION:
+        version = message.get("protocol")
+        if type(version) is not int or version != p.PROTOCOL_VERSION:  # true == 1 in Python
             await self._refuse(
                 ws,
                 p.UNSUPPORTED_PROTOCOL,
@@ -297,7 +298,7 @@ class Hub:
         if role not in p.ROLES:
             await self._refuse(ws, p.BAD_MESSAGE, f"role must be one of {', '.join(p.ROLES)}.")
             return None
-        if not isinstance(client_id, str) or not p.CLIENT_ID_PATTERN.match(client_id):
+        if not isinstance(client_id, str) or not p.CLIENT_ID_PATTERN.fullmatch(client_id):
             await self._refuse(ws, p.BAD_MESSAGE, "client_id must be 8-64 letters, digits, _ or -.")
             return None
         if name is not None and not isinstance(name, str):
@@ -328,19 +329,25 @@ class Hub:
         return peer
 
     def _check_token(self, ws: ServerConnection, token: Any) -> str | None:
-        """Return ``None`` for the right token, else the error code to refuse with."""
+        """Return ``None`` for the right token, else the error code to refuse with.
+
+        The right token is always accepted, so attendees sharing an address with the
+        moderator (a NAT, a proxy) cannot lock the moderator out by guessing. Wrong tokens
+        are counted per address and, past the limit, refused as ``rate_limited``: with a
+        generated token (144 random bits) guessing is hopeless anyway; the limit slows the
+        guessing of a weak token chosen by hand and keeps the log quiet.
+        """
         address = str(ws.remote_address[0]) if ws.remote_address else "?"
+        if isinstance(token, str) and hmac.compare_digest(
+            token.encode("utf-8", "surrogatepass"), self.token.encode("utf-8", "surrogatepass")
+        ):
+            return None
         failures = self._auth_failures.setdefault(
             address, Bucket(self.config.auth_failures_per_minute, 60.0)
         )
-        if failures.available < 1:
+        if not failures.take():
             log.warning("refused a moderator hello from %s: too many wrong tokens", address)
             return p.RATE_LIMITED
-        if isinstance(token, str) and hmac.compare_digest(
-            token.encode("utf-8"), self.token.encode("utf-8")
-        ):
-            return None
-        failures.take()
         log.warning("refused a moderator hello from %s: wrong or missing token", address)
         return p.BAD_TOKEN
 

@@ -69,22 +69,50 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("url", nargs="?", metavar="URL",
-                        help=f"the hub: HOST[:PORT], ws://... or wss://... (default: ${URL_ENV})")
-    parser.add_argument("--name", help="show this name with your questions (default: anonymous)")
+    parser.add_argument(
+        "url",
+        nargs="?",
+        metavar="URL",
+        help=f"the hub: HOST[:PORT], ws://... or wss://... (default: ${URL_ENV})",
+    )
+    parser.add_argument(
+        "--name", help="show this name with your questions (default: anonymous)"
+    )
     what = parser.add_mutually_exclusive_group()
-    what.add_argument("--ask", metavar="TEXT",
-                      help="send one question, print its number (#ID) and exit")
-    what.add_argument("--list", action="store_true",
-                      help="print the visible questions (id, votes, state, text) and exit")
-    what.add_argument("--vote", type=int, metavar="ID", help="vote for question ID and exit")
-    what.add_argument("--unvote", type=int, metavar="ID",
-                      help="take back your vote for question ID and exit")
-    parser.add_argument("--cafile", metavar="FILE",
-                        help="trust the CA certificates in FILE (PEM) for a wss:// hub")
-    parser.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS",
-                        help="one-shot commands give up after this long (default: 15)")
-    parser.add_argument("--version", action="version", version=f"fireside-ask {__version__}")
+    what.add_argument(
+        "--ask",
+        metavar="TEXT",
+        help="send one question, print its number (#ID) and exit",
+    )
+    what.add_argument(
+        "--list",
+        action="store_true",
+        help="print the visible questions (id, votes, state, text) and exit",
+    )
+    what.add_argument(
+        "--vote", type=int, metavar="ID", help="vote for question ID and exit"
+    )
+    what.add_argument(
+        "--unvote",
+        type=int,
+        metavar="ID",
+        help="take back your vote for question ID and exit",
+    )
+    parser.add_argument(
+        "--cafile",
+        metavar="FILE",
+        help="trust the CA certificates in FILE (PEM) for a wss:// hub",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="one-shot commands give up after this long (default: 15)",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"fireside-ask {__version__}"
+    )
     return parser
 
 
@@ -108,19 +136,27 @@ def _ssl_context(url: str, cafile: str | None) -> ssl_module.SSLContext | None:
     except FileNotFoundError:
         raise UsageError(f"--cafile {cafile}: no such file.") from None
     except (OSError, ssl.SSLError, ValueError) as exc:
-        raise UsageError(f"--cafile {cafile}: not a readable PEM certificate file "
-                         f"({getattr(exc, 'strerror', None) or exc}).") from None
+        raise UsageError(
+            f"--cafile {cafile}: not a readable PEM certificate file "
+            f"({getattr(exc, 'strerror', None) or exc})."
+        ) from None
 
 
 def _run(args: argparse.Namespace) -> int:
     from .protocol import normalize_url
 
     target = args.url or os.environ.get(URL_ENV, "")
-    oneshot = args.ask is not None or args.list or args.vote is not None \
+    oneshot = (
+        args.ask is not None
+        or args.list
+        or args.vote is not None
         or args.unvote is not None
+    )
     if not target.strip():
         if oneshot or not sys.stdin.isatty():
-            raise UsageError("which hub? Give its address, e.g. fireside-ask 192.168.1.20")
+            raise UsageError(
+                "which hub? Give its address, e.g. fireside-ask 192.168.1.20"
+            )
         target = input("Hub address (as the speaker showed it, e.g. 192.168.1.20): ")
     try:
         url = normalize_url(target)
@@ -146,16 +182,31 @@ def _run(args: argparse.Namespace) -> int:
         from .oneshot import run_oneshot
 
         vote = args.vote if args.vote is not None else args.unvote
-        return asyncio.run(run_oneshot(
-            url, client_id, ask=args.ask, vote=vote, up=args.unvote is None,
-            name=name, ssl=ssl, timeout=args.timeout,
-        ))
+        return asyncio.run(
+            run_oneshot(
+                url,
+                client_id,
+                ask=args.ask,
+                vote=vote,
+                up=args.unvote is None,
+                name=name,
+                ssl=ssl,
+                timeout=args.timeout,
+            )
+        )
     from .interactive import run_interactive
     from .render import make_console
 
-    return asyncio.run(run_interactive(
-        url, client_id, console=make_console(), config=config, name=name, ssl=ssl,
-    ))
+    return asyncio.run(
+        run_interactive(
+            url,
+            client_id,
+            console=make_console(),
+            config=config,
+            name=name,
+            ssl=ssl,
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

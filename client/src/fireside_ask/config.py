@@ -88,10 +88,14 @@ class Config:
             return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.directory)
+            fd, temp = tempfile.mkstemp(
+                prefix=f".{name}.", suffix=".tmp", dir=self.directory
+            )
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(data, handle, indent=1, sort_keys=True, ensure_ascii=False)
+                    json.dump(
+                        data, handle, indent=1, sort_keys=True, ensure_ascii=False
+                    )
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.replace(temp, self.directory / name)
@@ -111,7 +115,7 @@ class Config:
         """This user's id for the hub at ``url`` (a normalized URL), made on first use."""
         clients = self._read(CLIENTS_FILE)
         existing = clients.get(url)
-        if isinstance(existing, str) and CLIENT_ID_PATTERN.match(existing):
+        if isinstance(existing, str) and CLIENT_ID_PATTERN.fullmatch(existing):
             return existing
         clients[url] = new_client_id()
         self._write(CLIENTS_FILE, clients)
@@ -136,13 +140,21 @@ class Config:
                 kept.append(entry)
         return kept
 
-    def add_to_outbox(self, url: str, request_id: str, text: str,
-                      *, now: float | None = None) -> None:
+    def add_to_outbox(
+        self, url: str, request_id: str, text: str, *, now: float | None = None
+    ) -> None:
         """Keep one unconfirmed question until ``remove_from_outbox``."""
         data = self._read(OUTBOX_FILE)
-        entries = [e for e in self.outbox(url, now=now) if e["request_id"] != request_id]
-        entries.append({"request_id": request_id, "text": text,
-                        "at": time.time() if now is None else now})
+        entries = [
+            e for e in self.outbox(url, now=now) if e["request_id"] != request_id
+        ]
+        entries.append(
+            {
+                "request_id": request_id,
+                "text": text,
+                "at": time.time() if now is None else now,
+            }
+        )
         data[url] = entries
         self._write(OUTBOX_FILE, data)
 

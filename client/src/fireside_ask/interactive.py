@@ -46,7 +46,9 @@ Start a question with // to send one that begins with a slash."""
 DRAIN_SECONDS = 10.0
 
 
-def _start_reader(loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | None]) -> None:
+def _start_reader(
+    loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | None]
+) -> None:
     """Hand each line of standard input to the loop; ``None`` marks the end of input.
 
     The thread reads the file descriptor with ``os.read``, not ``input()``: a daemon thread
@@ -65,7 +67,11 @@ def _start_reader(loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | No
         try:
             fd = sys.stdin.fileno()
             encoding = sys.stdin.encoding or "utf-8"
-        except (AttributeError, OSError, ValueError):  # no usable stdin (pythonw, closed)
+        except (
+            AttributeError,
+            OSError,
+            ValueError,
+        ):  # no usable stdin (pythonw, closed)
             deliver(None)
             return
         decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
@@ -133,13 +139,18 @@ class Interactive:
         if state.segment is not None:
             self._show_segment(state.segment)
         elif state.clock_state == "finished":
-            self.say("This session has ended; questions may still be read afterwards.",
-                     style="dim")
+            self.say(
+                "This session has ended; questions may still be read afterwards.",
+                style="dim",
+            )
         if state.on_air is not None:
             self.console.print(on_air_line(state.questions.get(state.on_air)))
         self.show_list(empty_note=False)
-        self.console.print(Text("Type your question and press Enter. /help for commands.",
-                                style="bold"))
+        self.console.print(
+            Text(
+                "Type your question and press Enter. /help for commands.", style="bold"
+            )
+        )
 
     def _on_disconnected(self, event: Event) -> None:
         if self.outage_reported:
@@ -147,8 +158,11 @@ class Interactive:
         self.outage_reported = True
         reason = safe(event.message.get("reason")) or "connection lost"
         delay = event.message.get("retry_in") or 0
-        self.say(f"Not connected: {reason}. Retrying in {delay:.1f} s; "
-                 "you can keep typing, questions wait until the hub is back.", style="yellow")
+        self.say(
+            f"Not connected: {reason}. Retrying in {delay:.1f} s; "
+            "you can keep typing, questions wait until the hub is back.",
+            style="yellow",
+        )
 
     def _show_segment(self, segment: dict[str, Any]) -> None:
         if segment.get("id") != self.shown_segment:
@@ -166,7 +180,9 @@ class Interactive:
 
     def _on_on_air(self, event: Event) -> None:
         question = event.message.get("question")
-        self.console.print(on_air_line(question if isinstance(question, dict) else None))
+        self.console.print(
+            on_air_line(question if isinstance(question, dict) else None)
+        )
 
     def _on_question(self, event: Event) -> None:
         assert self.session is not None
@@ -178,8 +194,10 @@ class Interactive:
             return  # edits are quiet; on air has its own line
         if qid in state.mine:
             if status == p.APPROVED:
-                self.say(f"Your question #{qid} was approved and is on the list.",
-                         style="green")
+                self.say(
+                    f"Your question #{qid} was approved and is on the list.",
+                    style="green",
+                )
             return
         if status == p.APPROVED and before is None:
             line = Text("New ", style="dim")
@@ -191,10 +209,14 @@ class Interactive:
         if isinstance(into, int):
             self.say(f"#{qid} was merged into #{into}.", style="dim")
         elif event.mine:
-            self.say(f"The moderator did not take your question #{qid}.", style="yellow")
+            self.say(
+                f"The moderator did not take your question #{qid}.", style="yellow"
+            )
 
     def _on_error(self, event: Event) -> None:
-        self.say("The hub says: ", safe(event.message.get("message"), 300), style="yellow")
+        self.say(
+            "The hub says: ", safe(event.message.get("message"), 300), style="yellow"
+        )
 
     def people_here(self) -> str:
         assert self.session is not None
@@ -209,8 +231,11 @@ class Interactive:
         state = self.session.state
         lines = list(question_lines(state))
         if lines:
-            self.say(f"Questions ({plural(len(lines), 'question')}, "
-                     f"{self.people_here()} here):", style="bold")
+            self.say(
+                f"Questions ({plural(len(lines), 'question')}, "
+                f"{self.people_here()} here):",
+                style="bold",
+            )
         for line in lines:
             self.console.print(line)
         if not lines and empty_note:
@@ -222,7 +247,11 @@ class Interactive:
             try:
                 on_done(await request.future)
             except Refused as exc:
-                what = "Not sent" if request.message["type"] == "ask" else "Vote not counted"
+                what = (
+                    "Not sent"
+                    if request.message["type"] == "ask"
+                    else "Vote not counted"
+                )
                 self.say(f"{what}: ", safe(exc.message, 300), style="red")
             except (SessionError, asyncio.CancelledError):
                 pass
@@ -233,10 +262,14 @@ class Interactive:
 
     def asked(self, ack: dict[str, Any]) -> None:
         if ack.get("state") == p.PENDING:
-            self.say(f"#{ack.get('question_id')} sent — waiting for the moderator.",
-                     style="green")
+            self.say(
+                f"#{ack.get('question_id')} sent — waiting for the moderator.",
+                style="green",
+            )
         else:
-            self.say(f"#{ack.get('question_id')} sent — it is on the list.", style="green")
+            self.say(
+                f"#{ack.get('question_id')} sent — it is on the list.", style="green"
+            )
 
     def handle(self, line: str) -> bool:
         """Act on one typed line; return False to leave."""
@@ -257,7 +290,9 @@ class Interactive:
             elif command in ("/vote", "/unvote", "/v"):
                 self.vote(rest, up=command != "/unvote")
             else:
-                self.say(f"Unknown command {safe(command, 20)}; type /help.", style="yellow")
+                self.say(
+                    f"Unknown command {safe(command, 20)}; type /help.", style="yellow"
+                )
             return True
         if line.startswith("//"):
             line = line[1:]
@@ -267,8 +302,11 @@ class Interactive:
             self.say("Not sent: ", exc.message, style="red")
             return True
         if self.outage_reported:
-            self.say("Not connected right now: your question will be sent when the hub is "
-                     "back.", style="yellow")
+            self.say(
+                "Not connected right now: your question will be sent when the hub is "
+                "back.",
+                style="yellow",
+            )
         self.watch(request, self.asked)
         return True
 
@@ -301,13 +339,21 @@ async def run_interactive(
     """Run until /quit or the end of input; raise ``SessionError`` if the hub turns us away."""
     loop = asyncio.get_running_loop()
     ui = Interactive(console, url)
-    session = Session(url, client_id, name=name, ssl=ssl, config=config, listener=ui.on_event)
+    session = Session(
+        url, client_id, name=name, ssl=ssl, config=config, listener=ui.on_event
+    )
     ui.session = session
     if not config.writable:
-        ui.say(f"Note: cannot save in {config.problem}; your questions are kept in memory only.",
-               style="dim")
+        ui.say(
+            f"Note: cannot save in {config.problem}; your questions are kept in memory only.",
+            style="dim",
+        )
     for request in session.restored:
-        ui.say("Sending again a question from last time: ", safe(request.text, 80), style="dim")
+        ui.say(
+            "Sending again a question from last time: ",
+            safe(request.text, 80),
+            style="dim",
+        )
         ui.watch(request, ui.asked)
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     _start_reader(loop, lines)
@@ -325,19 +371,31 @@ async def run_interactive(
                 break
             if not ui.handle(line):
                 break
-        asks = [r.future for r in session.pending.values() if r.message["type"] == "ask"]
+        asks = [
+            r.future for r in session.pending.values() if r.message["type"] == "ask"
+        ]
         if asks and not runner.done():
-            ui.say(f"Waiting for the hub to confirm {plural(len(asks), 'question')} …",
-                   style="dim")
-            confirmed: asyncio.Future[Any] = asyncio.gather(*asks, return_exceptions=True)
-            await asyncio.wait({confirmed, runner}, timeout=DRAIN_SECONDS,
-                               return_when=asyncio.FIRST_COMPLETED)
+            ui.say(
+                f"Waiting for the hub to confirm {plural(len(asks), 'question')} …",
+                style="dim",
+            )
+            confirmed: asyncio.Future[Any] = asyncio.gather(
+                *asks, return_exceptions=True
+            )
+            await asyncio.wait(
+                {confirmed, runner},
+                timeout=DRAIN_SECONDS,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             if ui.watchers:  # let the "#N sent" lines print
                 await asyncio.wait(set(ui.watchers), timeout=1)
             left = sum(1 for f in asks if not f.done())
             if left:
-                ui.say(f"{plural(left, 'question')} not confirmed yet: sent again the next "
-                       "time you start fireside-ask for this hub.", style="yellow")
+                ui.say(
+                    f"{plural(left, 'question')} not confirmed yet: sent again the next "
+                    "time you start fireside-ask for this hub.",
+                    style="yellow",
+                )
         if runner.done():
             runner.result()
         return 0

@@ -18,26 +18,38 @@ from .session import NotAHub, Session, Unreachable
 from .state import Message
 
 
-async def _until(session: Session, runner: asyncio.Future[None], work: Awaitable[Any],
-                 deadline: float, timeout: float) -> Any:
+async def _until(
+    session: Session,
+    runner: asyncio.Future[None],
+    work: Awaitable[Any],
+    deadline: float,
+    timeout: float,
+) -> Any:
     """Wait for ``work``; fail with the session's own error, or ``Unreachable`` in time."""
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(work)
     try:
-        await asyncio.wait({task, runner}, timeout=max(0.0, deadline - loop.time()),
-                           return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(
+            {task, runner},
+            timeout=max(0.0, deadline - loop.time()),
+            return_when=asyncio.FIRST_COMPLETED,
+        )
         if task.done():
             return task.result()
         if runner.done():
             runner.result()  # raises the reason the session ended
             raise Unreachable(f"the connection to {session.url} ended.")
         if session.phase == "hello" and not session.ever_connected:
-            raise NotAHub(f"{session.url} is a websocket server but did not answer hello "
-                          f"within {timeout:g} s: it is not a Fireside hub, or it is stuck.")
+            raise NotAHub(
+                f"{session.url} is a websocket server but did not answer hello "
+                f"within {timeout:g} s: it is not a Fireside hub, or it is stuck."
+            )
         problem = session.problem or f"no answer within {timeout:g} s"
         if session.ever_connected:
-            raise Unreachable(f"no answer from the hub at {session.url} within "
-                              f"{timeout:g} s ({problem}).")
+            raise Unreachable(
+                f"no answer from the hub at {session.url} within "
+                f"{timeout:g} s ({problem})."
+            )
         raise Unreachable(f"hub unreachable at {session.url} ({problem}).")
     finally:
         task.cancel()
@@ -57,14 +69,22 @@ async def run_oneshot(
     """Do one thing on the hub at ``url``; without ``ask`` or ``vote``, list the questions."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    session = Session(url, client_id, name=name, ssl=ssl,
-                      open_timeout=min(10.0, timeout), welcome_timeout=min(10.0, timeout))
+    session = Session(
+        url,
+        client_id,
+        name=name,
+        ssl=ssl,
+        open_timeout=min(10.0, timeout),
+        welcome_timeout=min(10.0, timeout),
+    )
     runner = asyncio.ensure_future(session.run())
     try:
         await _until(session, runner, session.connected.wait(), deadline, timeout)
         if ask is not None:
             request = session.ask(ask)
-            ack: Message = await _until(session, runner, request.future, deadline, timeout)
+            ack: Message = await _until(
+                session, runner, request.future, deadline, timeout
+            )
             print(f"#{ack.get('question_id')}", flush=True)
         elif vote is not None:
             request = session.vote(vote, up)
@@ -80,7 +100,10 @@ async def run_oneshot(
                 console.print(line, soft_wrap=True)
             if not lines:
                 title = safe(session.state.title, 120)
-                print(f"No questions yet{' in ' + title if title else ''}.", file=sys.stderr)
+                print(
+                    f"No questions yet{' in ' + title if title else ''}.",
+                    file=sys.stderr,
+                )
         return 0
     finally:
         await session.close()

@@ -37,8 +37,9 @@ PUBLIC_STATES = frozenset({APPROVED, ON_AIR, ANSWERED})
 MAX_QUESTION_CHARS = 500
 MAX_NAME_CHARS = 40
 MAX_FRAME_BYTES = 4096
-CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+#: Use with ``fullmatch``: ``$`` would also accept a trailing newline.
+CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 # --- error codes -----------------------------------------------------------------------
 BAD_MESSAGE = "bad_message"
@@ -126,7 +127,7 @@ def decode(frame: Any) -> Message:
         raise ProtocolError(BAD_MESSAGE, "A frame must be a JSON object.")
     request_id = message.get("request_id")
     if request_id is not None and not (
-        isinstance(request_id, str) and REQUEST_ID_PATTERN.match(request_id)
+        isinstance(request_id, str) and REQUEST_ID_PATTERN.fullmatch(request_id)
     ):
         raise ProtocolError(
             BAD_MESSAGE, "request_id must be 1-64 letters, digits or _.:- characters."

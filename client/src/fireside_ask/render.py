@@ -51,8 +51,9 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def question_line(question: dict[str, Any], *, mine: bool = False,
-                  voted: bool = False) -> Text:
+def question_line(
+    question: dict[str, Any], *, mine: bool = False, voted: bool = False
+) -> Text:
     """One question on one line: ``#3    5 votes  approved  What about Qwen?``."""
     state = str(question.get("state") or "")
     votes = question.get("votes")
@@ -61,8 +62,10 @@ def question_line(question: dict[str, Any], *, mine: bool = False,
     line.append(f"#{question.get('id')}".ljust(5), style="bold")
     line.append(f"{plural(votes, 'vote'):>9}", style="cyan" if voted else "")
     line.append("  ")
-    line.append(STATE_LABELS.get(state, safe(state, 12)).ljust(9),
-                style=STATE_STYLES.get(state, ""))
+    line.append(
+        STATE_LABELS.get(state, safe(state, 12)).ljust(9),
+        style=STATE_STYLES.get(state, ""),
+    )
     line.append(" ")
     line.append(safe(question.get("text")))
     name = safe(question.get("name"), p.MAX_NAME_CHARS)
@@ -78,7 +81,9 @@ def question_line(question: dict[str, Any], *, mine: bool = False,
 def question_lines(state: HubState) -> Iterable[Text]:
     for question in state.visible():
         qid = question["id"]
-        yield question_line(question, mine=qid in state.mine, voted=qid in state.my_votes)
+        yield question_line(
+            question, mine=qid in state.mine, voted=qid in state.my_votes
+        )
 
 
 def on_air_line(question: dict[str, Any] | None) -> Text:
@@ -104,7 +109,8 @@ def header(state: HubState) -> list[Text]:
     lines = [Text(safe(state.title, 200) or "Fireside session", style="bold")]
     session = state.session
     where = " · ".join(
-        part for part in (safe(session.get("event"), 120), safe(session.get("room"), 80))
+        part
+        for part in (safe(session.get("event"), 120), safe(session.get("room"), 80))
         if part
     )
     if where:

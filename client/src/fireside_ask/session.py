@@ -48,7 +48,6 @@ MAX_INCOMING = 16 * 1024 * 1024
 _TRANSIENT_CLOSES = frozenset({1001, 1005, 1006, 1011, 1012, 1013, 1014})
 
 
-
 class SessionError(Exception):
     """Why a session cannot go on; ``exit_code`` is what the command exits with."""
 
@@ -99,8 +98,9 @@ class Request:
 Listener = Callable[[Event], None]
 
 
-def backoff_delays(base: float = 0.5, cap: float = 10.0,
-                   rand: Callable[[], float] = random.random) -> Iterator[float]:
+def backoff_delays(
+    base: float = 0.5, cap: float = 10.0, rand: Callable[[], float] = random.random
+) -> Iterator[float]:
     """Yield reconnect delays: ``base`` doubling up to ``cap``, each cut by up to a half."""
     delay = base
     while True:
@@ -167,8 +167,11 @@ class Session:
         """Asks from the outbox file of an earlier run, to be sent again."""
         if config is not None:
             for entry in config.outbox(url):
-                message = {"type": "ask", "request_id": entry["request_id"],
-                           "text": entry["text"]}
+                message = {
+                    "type": "ask",
+                    "request_id": entry["request_id"],
+                    "text": entry["text"],
+                }
                 self.restored.append(self._track(message, persistent=True))
 
     # --- requests ------------------------------------------------------------------
@@ -223,8 +226,12 @@ class Session:
 
     def vote(self, question_id: int, up: bool = True) -> Request:
         """Give (or with ``up=False`` take back) a vote; resolves to the ``ack``."""
-        message = {"type": "vote", "request_id": new_request_id(),
-                   "question_id": question_id, "up": up}
+        message = {
+            "type": "vote",
+            "request_id": new_request_id(),
+            "question_id": question_id,
+            "up": up,
+        }
         request = self._track(message)
         self._send_soon(request)
         return request
@@ -232,7 +239,9 @@ class Session:
     def _send_soon(self, request: Request) -> None:
         if self._ws is not None and self.connected.is_set():
             task = asyncio.ensure_future(self._send(self._ws, request))
-            self._sends.add(task)  # a task nobody references may be collected mid-flight
+            self._sends.add(
+                task
+            )  # a task nobody references may be collected mid-flight
             task.add_done_callback(self._sends.discard)
 
     async def _send(self, ws: ClientConnection, request: Request) -> None:
@@ -241,20 +250,32 @@ class Session:
         except ConnectionClosed:
             pass  # still pending: it goes again after the reconnect
 
-    def _settle(self, request: Request, reply: Message | None,
-                error: BaseException | None = None) -> None:
+    def _settle(
+        self,
+        request: Request,
+        reply: Message | None,
+        error: BaseException | None = None,
+    ) -> None:
         self.pending.pop(request.request_id, None)
-        if request.persistent and self.config is not None and not isinstance(error, _Kept):
+        if (
+            request.persistent
+            and self.config is not None
+            and not isinstance(error, _Kept)
+        ):
             self.config.remove_from_outbox(self.url, request.request_id)
         if request.future.done():
             return
         if error is not None:
             request.future.set_exception(error)
         elif reply is not None and reply.get("type") == "error":
-            request.future.set_exception(Refused(
-                str(reply.get("code") or "error"),
-                clean_text(str(reply.get("message") or "The hub refused the request.")),
-            ))
+            request.future.set_exception(
+                Refused(
+                    str(reply.get("code") or "error"),
+                    clean_text(
+                        str(reply.get("message") or "The hub refused the request.")
+                    ),
+                )
+            )
         else:
             request.future.set_result(reply or {})
 
@@ -281,7 +302,9 @@ class Session:
                     delays = backoff_delays(self.backoff_base, self.backoff_cap)
                 delay = next(delays)
                 self.phase = "waiting"
-                self._emit(Event("disconnected", {"reason": self.problem, "retry_in": delay}))
+                self._emit(
+                    Event("disconnected", {"reason": self.problem, "retry_in": delay})
+                )
                 try:
                     await asyncio.wait_for(self._stopping.wait(), delay)
                 except (asyncio.TimeoutError, TimeoutError):
@@ -317,7 +340,9 @@ class Session:
             status = exc.response.status_code
             if status in (502, 503, 504):
                 body = clean_text(exc.response.body.decode("utf-8", "replace"))[:100]
-                raise _Transient(f"the hub answered HTTP {status}: {body or 'busy'}") from None
+                raise _Transient(
+                    f"the hub answered HTTP {status}: {body or 'busy'}"
+                ) from None
             raise NotAHub(
                 f"{self.url} answered HTTP {status}, not a websocket: "
                 "it is not a Fireside hub."
@@ -380,7 +405,9 @@ class Session:
             if code == p.CLOSE_POLICY:
                 raise self._refusal_after_close(ws) from None
             if code in _TRANSIENT_CLOSES:
-                raise _Transient(f"the connection closed during hello ({code})") from None
+                raise _Transient(
+                    f"the connection closed during hello ({code})"
+                ) from None
             raise NotAHub(
                 f"{self.url} closed the connection after hello (code {code}): "
                 "it is not a Fireside hub."
@@ -395,7 +422,9 @@ class Session:
         if message["type"] == "error":
             raise Refused(
                 str(message.get("code") or "error"),
-                clean_text(str(message.get("message") or "The hub refused the connection.")),
+                clean_text(
+                    str(message.get("message") or "The hub refused the connection.")
+                ),
             )
         if message["type"] != "welcome":
             raise NotAHub(
@@ -444,7 +473,9 @@ class Session:
         if code == p.CLOSE_POLICY:
             raise self._refusal_after_close(ws)
         if code == p.CLOSE_TOO_BIG:
-            raise SessionError("the hub closed the connection: a message was too big for it.")
+            raise SessionError(
+                "the hub closed the connection: a message was too big for it."
+            )
         if code == 1001:
             raise _Transient("the hub went away (it may be restarting)")
         raise _Transient(f"the connection was lost ({code})")

@@ -90,15 +90,19 @@ class HubState:
     def visible(self) -> list[Message]:
         """Questions to list: on air first, then pinned, then by votes, then oldest first."""
         shown = [
-            q for q in self.questions.values()
+            q
+            for q in self.questions.values()
             if q.get("merged_into") is None and q.get("state") != p.REJECTED
         ]
-        return sorted(shown, key=lambda q: (
-            q.get("state") != p.ON_AIR,
-            not q.get("pinned"),
-            -int(q.get("votes") or 0),
-            q["id"],
-        ))
+        return sorted(
+            shown,
+            key=lambda q: (
+                q.get("state") != p.ON_AIR,
+                not q.get("pinned"),
+                -int(q.get("votes") or 0),
+                q["id"],
+            ),
+        )
 
     def _store(self, view: Any) -> Message | None:
         if not isinstance(view, dict) or question_id(view.get("id")) is None:
@@ -119,7 +123,9 @@ class HubState:
             if stored is not None:
                 self.mine.add(stored["id"])
         self.my_votes = {
-            qid for qid in (welcome.get("my_votes") or ()) if question_id(qid) is not None
+            qid
+            for qid in (welcome.get("my_votes") or ())
+            if question_id(qid) is not None
         }
         on_air = welcome.get("on_air")
         if isinstance(on_air, dict):  # a whole question rather than its id
@@ -148,8 +154,11 @@ class HubState:
             events.append(Event("finished", clock))
         self.clock_state = state
         segment = clock.get("segment")
-        if state in (None, "running", "paused") and isinstance(segment, dict) \
-                and isinstance(segment.get("id"), str):
+        if (
+            state in (None, "running", "paused")
+            and isinstance(segment, dict)
+            and isinstance(segment.get("id"), str)
+        ):
             if self.segment is None or self.segment.get("id") != segment["id"]:
                 events.append(Event("segment", {"segment": segment}))
             self.segment = segment

@@ -45,25 +45,24 @@ def clean_text(text: str) -> str:
         # character at all, so there is nothing to remove, only spaces to normalise.
         return unicodedata.normalize("NFC", _SPACES.sub(" ", text)).strip()
     text = _SEQUENCES.sub("", text)
+    # First drop what never survives, so that a joiner is judged by its real neighbours.
     kept: list[str] = []
-    for index, char in enumerate(text):
+    for char in text:
         if char in "\t\n\r\v\f\u2028\u2029\x85":
             kept.append(" ")
-            continue
-        if char == _ZWJ:
-            after = text[index + 1] if index + 1 < len(text) else ""
-            if (
-                kept
-                and after
-                and _is_pictographic(kept[-1])
-                and _is_pictographic(after)
-            ):
-                kept.append(char)
-            continue
-        if unicodedata.category(char) in _DROPPED_CATEGORIES:
-            continue
-        kept.append(char)
-    return unicodedata.normalize("NFC", _SPACES.sub(" ", "".join(kept))).strip()
+        elif char == _ZWJ or unicodedata.category(char) not in _DROPPED_CATEGORIES:
+            kept.append(char)
+    joined = [
+        char
+        for index, char in enumerate(kept)
+        if char != _ZWJ
+        or (
+            0 < index < len(kept) - 1
+            and _is_pictographic(kept[index - 1])
+            and _is_pictographic(kept[index + 1])
+        )
+    ]
+    return unicodedata.normalize("NFC", _SPACES.sub(" ", "".join(joined))).strip()
 
 
 def clean_name(name: str, limit: int = 40) -> str:

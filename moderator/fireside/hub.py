@@ -89,6 +89,8 @@ class HubConfig:
     """Seconds a new connection has to send ``hello``."""
     write_buffer_limit: int = 1 << 20
     """Bytes queued to one client before it counts as stalled and is dropped."""
+    close_grace: float = 3.0
+    """Seconds shutdown waits for connections to close before cutting them."""
 
 
 @dataclass(eq=False)
@@ -207,7 +209,16 @@ class Hub:
         """Close every connection with 1001 (going away), flush the writer, close the db."""
         if self._server is not None:
             self._server.close()
-            await self._server.wait_closed()
+            closed = asyncio.ensure_future(self._server.wait_closed())
+            done, _ = await asyncio.wait([closed], timeout=self.config.close_grace)
+            if not done:
+                # A peer that vanished without closing TCP would hold the shutdown forever.
+                stuck = list(self._server.all_connections)
+                log.warning("aborting %d connections that did not close in time", len(stuck))
+                for connection in stuck:
+                    if connection.transport is not None:
+                        connection.transport.abort()
+                await asyncio.wait([closed], timeout=self.config.close_grace)
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

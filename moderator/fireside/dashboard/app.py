@@ -277,7 +277,9 @@ class DashboardScreen(Screen[None]):
 
     def _tick_clock(self) -> None:
         segments = self.model.session.get("segments", [])
-        view = clock_view(self.model.clock, self.model.clock_received, time.monotonic(), segments)
+        view = clock_view(
+            self.model.clock, self.model.clock_received, self.model.monotonic(), segments
+        )
         self.query_one(ClockPanel).show(view, self.timezone)
         phase = view["phase"] if view else ""
         if phase == "overtime" and self._last_phase in ("running", "wrapup"):

@@ -7,6 +7,7 @@ not see: the hub, not this screen, is what keeps hidden questions hidden.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -49,9 +50,9 @@ class StageApp(App[None]):
     TITLE = "Fireside stage"
     BINDINGS = [Binding("q", "quit", "Quit", id="stage.quit")]
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
-        self.model = Model()
+        self.model = Model(monotonic=monotonic)
         self.status = "connecting"
         self.link = HubLink(
             url,
@@ -93,7 +94,7 @@ class StageApp(App[None]):
         status = "" if self.status == "online" else "reconnecting…"
         self.query_one("#stage-status", Static).update(Text(status, style="bold red"))
         view = clock_view(
-            model.clock, model.clock_received, time.monotonic(), model.session.get("segments", [])
+            model.clock, model.clock_received, model.monotonic(), model.session.get("segments", [])
         )
         self._show_clock(view, timezone)
         on_air: dict[str, Any] | None = model.questions.get(model.on_air) if model.on_air else None

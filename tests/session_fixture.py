@@ -133,8 +133,13 @@ def build_session(url: str, now: list[float]) -> None:
     for question_id in PINNED:
         moderator.request({"type": "pin", "question_id": question_id, "pinned": True})
     moderator.request({"type": "topic", "question_id": 11, "topic": "deployment"})
-    moderator.request({"type": "edit", "question_id": 13,
-                       "text": "Does 4-bit quantisation hurt answer quality much?"})
+    moderator.request(
+        {
+            "type": "edit",
+            "question_id": 13,
+            "text": "Does 4-bit quantisation hurt answer quality much?",
+        }
+    )
     for question_id in ANSWERED:
         moderator.request({"type": "on_air", "question_id": question_id})
     moderator.request({"type": "on_air", "question_id": ON_AIR})

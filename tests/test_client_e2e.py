@@ -29,8 +29,12 @@ class Process:
     async def start(cls, *args: str, home: Path | None = None) -> Process:
         env = command_env(**({"FIRESIDE_ASK_CONFIG_DIR": str(home)} if home else {}))
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, *args, env=env, stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            *args,
+            env=env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         return cls(proc)
 
@@ -78,12 +82,27 @@ async def test_fireside_serve_confirms_a_question_from_fireside_ask_then_stops_o
     """A hub from ``fireside serve`` answers ``fireside-ask --ask`` with #1 and stops cleanly."""
     port = free_port()
     db = tmp_path / "talk.db"
-    server = await Process.start("-m", "fireside", "serve", "--db", str(db), "--host",
-                                 "127.0.0.1", "--port", str(port), "--token", "T")
+    server = await Process.start(
+        "-m",
+        "fireside",
+        "serve",
+        "--db",
+        str(db),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--token",
+        "T",
+    )
     try:
         await server.expect("listening", within=20)
-        result = await run_command(f"127.0.0.1:{port}", "--ask", "What about Qwen?",
-                                   FIRESIDE_ASK_CONFIG_DIR=str(tmp_path / "config"))
+        result = await run_command(
+            f"127.0.0.1:{port}",
+            "--ask",
+            "What about Qwen?",
+            FIRESIDE_ASK_CONFIG_DIR=str(tmp_path / "config"),
+        )
         assert (result.returncode, result.stdout, result.stderr) == (0, b"#1\n", b"")
         server.proc.send_signal(signal.SIGTERM)
         code, _, err = await server.finish(within=10)
@@ -94,11 +113,14 @@ async def test_fireside_serve_confirms_a_question_from_fireside_ask_then_stops_o
 
 
 async def test_interactive_attendee_asks_votes_and_sees_the_room(
-    connect, url: str, tmp_path: Path,
+    connect,
+    url: str,
+    tmp_path: Path,
 ) -> None:
     """Typing a question shows "#1 sent", its approval, new questions, segments and on air."""
-    attendee = await Process.start("-m", "fireside_ask", url, "--name", "Ada",
-                                   home=tmp_path / "config")
+    attendee = await Process.start(
+        "-m", "fireside_ask", url, "--name", "Ada", home=tmp_path / "config"
+    )
     moderator = await connect("moderator")
     try:
         await attendee.expect("Type your question and press Enter")
@@ -145,8 +167,9 @@ async def test_interactive_attendee_rides_out_a_hub_restart(tmp_path: Path) -> N
     port = free_port()
     first = hub_at(tmp_path, port)
     await first.start()
-    attendee = await Process.start("-m", "fireside_ask", f"127.0.0.1:{port}",
-                                   home=tmp_path / "config")
+    attendee = await Process.start(
+        "-m", "fireside_ask", f"127.0.0.1:{port}", home=tmp_path / "config"
+    )
     second: Hub | None = None
     try:
         await attendee.expect("Type your question")
@@ -171,11 +194,13 @@ async def test_interactive_attendee_rides_out_a_hub_restart(tmp_path: Path) -> N
 
 
 async def test_piped_question_is_confirmed_before_the_command_exits(
-    url: str, tmp_path: Path,
+    url: str,
+    tmp_path: Path,
 ) -> None:
     """``echo question | fireside-ask HOST`` waits for the confirmation, then exits 0."""
-    result = await run_command(url, input=b"Piped question?\n",
-                               FIRESIDE_ASK_CONFIG_DIR=str(tmp_path / "config"))
+    result = await run_command(
+        url, input=b"Piped question?\n", FIRESIDE_ASK_CONFIG_DIR=str(tmp_path / "config")
+    )
     assert result.returncode == 0, result.stderr
     assert b"#1 sent" in result.stdout
 

@@ -59,11 +59,14 @@ def command_env(**extra: str) -> dict[str, str]:
     return env
 
 
-async def run_command(*args: str, input: bytes | None = None,
-                      **env: str) -> subprocess.CompletedProcess[bytes]:
+async def run_command(
+    *args: str, input: bytes | None = None, **env: str
+) -> subprocess.CompletedProcess[bytes]:
     """Run ``python -m fireside_ask ARGS`` as its own process, as an attendee would."""
     return await anyio.run_process(
-        [sys.executable, "-m", "fireside_ask", *args], input=input, check=False,
+        [sys.executable, "-m", "fireside_ask", *args],
+        input=input,
+        check=False,
         env=command_env(**env),
     )
 
@@ -86,8 +89,9 @@ async def test_too_long_question_exits_one_with_the_limit(capsys, tmp_path: Path
     async with hub_at(tmp_path, 0, max_chars=40) as hub:
         result = await run_cli(capsys, f"127.0.0.1:{hub.port}", "--ask", "y" * 41)
         assert result.code == 1 and result.out == ""
-        assert one_line(result.err) == ("fireside-ask: The question has 41 characters; "
-                                        "the limit is 40.")
+        assert one_line(result.err) == (
+            "fireside-ask: The question has 41 characters; the limit is 40."
+        )
         huge = await run_cli(capsys, f"127.0.0.1:{hub.port}", "--ask", "z" * 10_000)
         assert huge.code == 1 and "limit is 40" in one_line(huge.err)
     assert stored_questions(tmp_path / "hub.db") == []
@@ -100,8 +104,7 @@ async def test_empty_question_exits_one(capsys, url: str) -> None:
     assert one_line(result.err) == "fireside-ask: The question is empty."
 
 
-async def test_rate_limited_question_exits_one_with_the_hubs_reason(capsys,
-                                                                      tmp_path: Path) -> None:
+async def test_rate_limited_question_exits_one_with_the_hubs_reason(capsys, tmp_path: Path) -> None:
     """Asking faster than the room allows says when to try again."""
     async with hub_at(tmp_path, 0, questions_per_minute=1) as hub:
         first = await run_cli(capsys, f"127.0.0.1:{hub.port}", "--ask", "one")
@@ -135,8 +138,10 @@ async def http_server(status: bytes = b"200 OK") -> AsyncIterator[int]:
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(ConnectionError):
             await reader.readuntil(b"\r\n\r\n")
-            writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Type: text/html\r\n"
-                         b"Content-Length: 5\r\nConnection: close\r\n\r\nhello")
+            writer.write(
+                b"HTTP/1.1 " + status + b"\r\nContent-Type: text/html\r\n"
+                b"Content-Length: 5\r\nConnection: close\r\n\r\nhello"
+            )
             await writer.drain()
         writer.close()
 
@@ -154,8 +159,10 @@ async def test_plain_http_server_is_not_a_fireside_hub() -> None:
         result = await run_command(f"127.0.0.1:{port}", "--ask", "hi")
     assert result.returncode == 3
     line = one_line(result.stderr.decode())
-    assert line == (f"fireside-ask: ws://127.0.0.1:{port} answered HTTP 200, not a websocket: "
-                    "it is not a Fireside hub.")
+    assert line == (
+        f"fireside-ask: ws://127.0.0.1:{port} answered HTTP 200, not a websocket: "
+        "it is not a Fireside hub."
+    )
 
 
 async def _echo(ws: ServerConnection) -> None:
@@ -170,19 +177,32 @@ async def _silent(ws: ServerConnection) -> None:
 async def _old_hub(ws: ServerConnection) -> None:
     # What a hub of another protocol version answers to our hello.
     await ws.recv()
-    await ws.send(json.dumps({"type": "error", "request_id": None,
-                              "code": "unsupported_protocol",
-                              "message": "This hub speaks protocol 2; please update."}))
+    await ws.send(
+        json.dumps(
+            {
+                "type": "error",
+                "request_id": None,
+                "code": "unsupported_protocol",
+                "message": "This hub speaks protocol 2; please update.",
+            }
+        )
+    )
     await ws.close(1008, "This hub speaks protocol 2; please update.")
 
 
-@pytest.mark.parametrize(("handler", "code", "expected"), [
-    (_echo, 3, "answered hello with 'hello', not welcome: it is not a Fireside hub."),
-    (_silent, 3, "is a websocket server but did not answer hello within 1 s"),
-    (_old_hub, 1, "This hub speaks protocol 2; please update."),
-])
+@pytest.mark.parametrize(
+    ("handler", "code", "expected"),
+    [
+        (_echo, 3, "answered hello with 'hello', not welcome: it is not a Fireside hub."),
+        (_silent, 3, "is a websocket server but did not answer hello within 1 s"),
+        (_old_hub, 1, "This hub speaks protocol 2; please update."),
+    ],
+)
 async def test_websocket_server_that_does_not_welcome_us_is_reported(
-    capsys, handler, code: int, expected: str,
+    capsys,
+    handler,
+    code: int,
+    expected: str,
 ) -> None:
     """A websocket server that is not a hub, or refuses our hello, gets one clear line."""
     async with serve(handler, "127.0.0.1", 0) as server:
@@ -195,8 +215,7 @@ async def test_websocket_server_that_does_not_welcome_us_is_reported(
 async def test_full_hub_is_reported_after_the_timeout(capsys, tmp_path: Path) -> None:
     """A hub at its connection limit answers 503; the attendee is told it is full."""
     async with hub_at(tmp_path, 0, max_connections=0) as hub:
-        result = await run_cli(capsys, f"127.0.0.1:{hub.port}", "--ask", "hi",
-                               "--timeout", "0.5")
+        result = await run_cli(capsys, f"127.0.0.1:{hub.port}", "--ask", "hi", "--timeout", "0.5")
     assert result.code == 3
     assert "This Fireside hub is full." in one_line(result.err)
 
@@ -233,7 +252,8 @@ async def test_own_pending_question_is_listed_as_yours(capsys, url: str) -> None
 
 
 async def test_list_prints_hub_text_literally_never_as_markup_or_escapes(
-    connect, url: str,
+    connect,
+    url: str,
 ) -> None:
     """A question with escape codes and Rich markup is listed as plain literal characters."""
     moderator = await connect("moderator")
@@ -269,7 +289,10 @@ async def test_vote_for_a_missing_question_exits_one(capsys, url: str) -> None:
 
 
 async def test_unwritable_config_directory_does_not_stop_a_question(
-    capsys, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys,
+    url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """When the id cannot be saved, the question is still sent."""
     blocker = tmp_path / "not-a-dir"
@@ -319,13 +342,22 @@ async def test_wss_hub_with_its_own_ca_needs_cafile(capsys, hub: Hub, tmp_path: 
     assert (trusted.code, trusted.out, trusted.err) == (0, "#1\n", "")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["http://example.org", "--list"], "'http://example.org' is not a ws:// or wss:// address."),
-    (["ws://h:1", "--cafile", "ca.pem", "--list"], "--cafile is for wss:// addresses only."),
-    (["wss://h:1", "--cafile", "/no/such/ca.pem", "--list"], "--cafile /no/such/ca.pem: no such"),
-    (["--list"], "which hub?"),
-    (["h:1", "--list", "--timeout", "0"], "--timeout must be more than 0 seconds."),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["http://example.org", "--list"],
+            "'http://example.org' is not a ws:// or wss:// address.",
+        ),
+        (["ws://h:1", "--cafile", "ca.pem", "--list"], "--cafile is for wss:// addresses only."),
+        (
+            ["wss://h:1", "--cafile", "/no/such/ca.pem", "--list"],
+            "--cafile /no/such/ca.pem: no such",
+        ),
+        (["--list"], "which hub?"),
+        (["h:1", "--list", "--timeout", "0"], "--timeout must be more than 0 seconds."),
+    ],
+)
 async def test_usage_errors_exit_two_with_one_line(capsys, monkeypatch, args, message) -> None:
     """A wrong address or option is explained in one line, with exit code 2."""
     monkeypatch.delenv("FIRESIDE_HUB", raising=False)
@@ -347,8 +379,7 @@ async def test_help_shows_examples_and_exit_codes(capsys) -> None:
     assert result.code == 0
     assert "examples:\n  fireside-ask 192.168.1.20" in result.out
     assert '--ask "What about Qwen?"' in result.out
-    for line in ("0    done", "1    the hub refused", "2    usage error",
-                 "3    hub unreachable"):
+    for line in ("0    done", "1    the hub refused", "2    usage error", "3    hub unreachable"):
         assert line in result.out
 
 
@@ -360,8 +391,7 @@ async def test_help_starts_without_importing_the_network_or_terminal_libraries()
         "heavy = sorted(m for m in ('websockets', 'rich', 'asyncio') if m in sys.modules); "
         "sys.stderr.write(repr(heavy)); sys.exit(code)"
     )
-    result = await anyio.run_process([sys.executable, "-c", probe], check=False,
-                                      env=command_env())
+    result = await anyio.run_process([sys.executable, "-c", probe], check=False, env=command_env())
     assert result.returncode == 0
     assert result.stderr.decode() == "[]"
     assert b"examples:" in result.stdout
@@ -372,4 +402,3 @@ async def test_hub_address_can_come_from_the_environment(capsys, monkeypatch, ur
     monkeypatch.setenv("FIRESIDE_HUB", url.removeprefix("ws://"))
     result = await run_cli(capsys, "--ask", "From the environment?")
     assert (result.code, result.out) == (0, "#1\n")
-

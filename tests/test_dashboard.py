@@ -349,3 +349,22 @@ async def test_dashboard_survives_a_hub_restart_and_catches_up(hub_config: Any) 
             await attendee.close()
         finally:
             await second_hub.close()
+
+
+async def test_stage_shows_the_question_on_air_literally_and_never_pending_ones(
+    hub: Hub, url: str, connect: Any
+) -> None:
+    """The stage shows the on-air text as typed (markup and all) and no pending question."""
+    from fireside.dashboard.stage import StageApp
+
+    nasty = "\x1b[2J[bold red]hi[/] **bold** <b>x</b>"
+    on_air_id, pending_id = await ask(connect, nasty, "A pending secret question?")
+    moderator = await connect("moderator")
+    await moderator.request({"type": "on_air", "question_id": on_air_id})
+    app = StageApp(url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        card = app.query_one("#stage-on-air")
+        await until(pilot, lambda: "[bold red]hi[/] **bold** <b>x</b>" in text_of(card))
+        assert "\x1b" not in text_of(card)
+        assert pending_id not in app.model.questions
+        assert all(q["state"] != "pending" for q in app.model.questions.values())

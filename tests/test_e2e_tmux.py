@@ -155,3 +155,58 @@ def test_fireside_run_demo_under_tmux(tmux: Tmux, tmp_path: Path, size: tuple[in
     tmux.keys("main", "q")
     tmux.wait_for("main", lambda s: "Quit Fireside?" in s, what="the quit question")
     tmux.keys("main", "y")
+
+
+def test_fireside_dashboard_on_a_separate_hub_under_tmux(tmux: Tmux, tmp_path: Path) -> None:
+    """fireside dashboard URL connects to a headless hub with the token from the environment."""
+    port = free_port()
+    python = sys.executable
+    server = subprocess.Popen(
+        [
+            python,
+            "-m",
+            "fireside",
+            "serve",
+            "--db",
+            str(tmp_path / "remote.db"),
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+            "--token",
+            TOKEN,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        for line in server.stdout:
+            if "listening" in line:
+                break
+        subprocess.run(
+            [python, "-m", "fireside_ask", f"127.0.0.1:{port}", "--ask", "Remote question?"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+            env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")},
+        )
+        tmux.start(
+            "main",
+            f"FIRESIDE_TOKEN={TOKEN} {python} -m fireside dashboard 127.0.0.1:{port}",
+            (100, 30),
+        )
+        screen = tmux.wait_for(
+            "main", lambda s: "● live" in s and "Remote question?" in s, what="the remote dashboard"
+        )
+        assert "Inbox 1" in screen
+        tmux.start(
+            "wrong",
+            f"FIRESIDE_TOKEN=nope {python} -m fireside dashboard 127.0.0.1:{port}",
+            (100, 30),
+        )
+        tmux.wait_for("wrong", lambda s: "refused" in s.lower(), what="the refusal")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -40,3 +40,18 @@ def test_attendee_client_imports_no_tui_and_no_database() -> None:
     forbidden = {"textual", "sqlite_utils", "sqlite3", "fireside"}
     assert "fireside_ask.cli" in loaded
     assert not {m.split(".")[0] for m in loaded} & forbidden
+
+
+def test_attendee_distribution_depends_on_websockets_and_rich_only() -> None:
+    """pipx run fireside-ask installs websockets and rich, never Textual or sqlite-utils."""
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads(
+        (Path(__file__).resolve().parent.parent / "client" / "pyproject.toml").read_text()
+    )["project"]
+    names = {
+        dep.split(">")[0].split("=")[0].split("<")[0].strip() for dep in project["dependencies"]
+    }
+    assert names == {"websockets", "rich"}
+    assert project["requires-python"] == ">=3.9"

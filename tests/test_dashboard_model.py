@@ -1,0 +1,77 @@
+"""The dashboard's model: ordering of the lists, fed with hub messages directly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fireside.dashboard.model import Model
+
+
+def question(qid: int, state: str = "approved", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": qid,
+        "text": f"Question {qid}?",
+        "state": state,
+        "votes": 0,
+        "pinned": False,
+        "topic": None,
+        "created_at": 1000.0 + qid,
+        "merged_into": None,
+        **extra,
+    }
+
+
+def model_with(*questions: dict[str, Any]) -> Model:
+    model = Model()
+    model.apply({"type": "welcome", "session": {"segments": []}, "questions": list(questions)})
+    return model
+
+
+def test_queue_puts_pinned_first_then_the_running_segments_topic_then_votes() -> None:
+    """During a discussion segment its questions rise, but pinned ones stay on top."""
+    model = model_with(
+        question(1, votes=9),
+        question(2, votes=1, topic="bias"),
+        question(3, votes=5, topic="bias"),
+        question(4, votes=0, pinned=True),
+        question(5, state="pending", votes=50),
+    )
+    assert [q["id"] for q in model.queue("votes")] == [4, 1, 3, 2]
+    assert [q["id"] for q in model.queue("votes", focus_topic="bias")] == [4, 3, 2, 1]
+    assert [q["id"] for q in model.queue("time", focus_topic="bias")] == [4, 2, 3, 1]
+
+
+def test_inbox_lists_pending_questions_oldest_first_so_new_ones_arrive_at_the_bottom() -> None:
+    """New questions appear at the bottom of the inbox; merged ones are not listed."""
+    model = model_with(
+        question(3, "pending"),
+        question(1, "pending"),
+        question(2, "pending", merged_into=1),
+        question(4),
+    )
+    assert [q["id"] for q in model.inbox()] == [1, 3]
+
+
+def test_vote_pushes_update_counts_and_removed_questions_leave() -> None:
+    """Coalesced vote counts land on their questions; a removal takes a question away."""
+    model = model_with(question(1), question(2))
+    model.apply({"type": "votes", "counts": {"1": 7, "99": 3}})
+    model.apply({"type": "question_removed", "id": 2, "merged_into": None})
+    assert model.questions[1]["votes"] == 7
+    assert 2 not in model.questions
+
+
+def test_merge_targets_offer_the_most_similar_question_first() -> None:
+    """Merging offers the question that shares the most words first."""
+    model = model_with(
+        question(1) | {"text": "Will the slides be shared?"},
+        question(2) | {"text": "Is Qwen better than Llama now?"},
+        question(3) | {"text": "Is Qwen now better than Llama?"},
+    )
+    assert [q["id"] for q in model.merge_targets(3)][0] == 2
+
+
+def test_text_from_the_hub_is_cleaned_again() -> None:
+    """Even a hub that is not ours cannot put an escape sequence on the moderator's screen."""
+    model = model_with(question(1) | {"text": "\x1b]0;owned\x07hi \u202eevil"})
+    assert model.questions[1]["text"] == "hi evil"

@@ -61,6 +61,29 @@ class Agenda:
     def segment(self, segment_id: str) -> Segment | None:
         return next((s for s in self.segments if s.id == segment_id), None)
 
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Agenda:
+        """Rebuild an agenda from ``to_wire()`` (as the hub keeps it in the database)."""
+        starts_at = data.get("starts_at")
+        return cls(
+            title=data["title"],
+            segments=tuple(
+                Segment(
+                    id=s["id"],
+                    title=s.get("title", s["id"]),
+                    duration=int(s["duration"]),
+                    prompt=s.get("prompt", ""),
+                    keywords=tuple(s.get("keywords", ())),
+                    kind=s.get("kind", "discussion"),
+                )
+                for s in data["segments"]
+            ),
+            speakers=tuple(data.get("speakers", ())),
+            starts_at=datetime.fromisoformat(starts_at) if starts_at else None,
+            event=data.get("event", ""),
+            room=data.get("room", ""),
+        )
+
     def to_wire(self) -> dict[str, Any]:
         return {
             "title": self.title,

@@ -415,6 +415,9 @@ class Hub:
             edited=question.text != question.original_text,
             approved_at=question.approved_at,
             on_air_segment=question.on_air_segment,
+            suggested_topic=question.suggested_topic,
+            suggestion_words=question.suggestion_words,
+            duplicate_of=question.duplicate_of,
         )
         return view
 

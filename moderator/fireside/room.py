@@ -62,6 +62,12 @@ class Question:
     on_air_at: float | None = None
     on_air_segment: str | None = None
     answered_at: float | None = None
+    suggested_topic: str | None = None
+    """Topic suggested on arrival (a segment id or ``other``); ``topic`` wins over it."""
+    suggestion_words: str | None = None
+    """The words that made the suggestion, space-separated: why it was suggested."""
+    duplicate_of: int | None = None
+    """An earlier question that seems to ask the same thing (a hint; never merged alone)."""
 
     @property
     def public(self) -> bool:

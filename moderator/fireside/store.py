@@ -23,7 +23,7 @@ import sqlite_utils
 
 from .room import Action, Question, Room
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Write = tuple[str, Sequence[Any]]
 """One SQL statement and its parameters, run inside a batch's transaction."""
@@ -82,8 +82,21 @@ def _migrate_1(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migrate_2(db: sqlite_utils.Database) -> None:
+    # Topic suggestion and duplicate hints, computed when a question arrives.
+    questions = db["questions"]
+    assert isinstance(questions, sqlite_utils.db.Table)
+    for column, kind in (
+        ("suggested_topic", str),
+        ("suggestion_words", str),
+        ("duplicate_of", int),
+    ):
+        if column not in questions.columns_dict:
+            questions.add_column(column, kind)
+
+
 #: Migration n takes a database at version n-1 to version n. Append, never edit.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2]
 
 
 class StoreError(RuntimeError):

@@ -347,6 +347,32 @@ def cmd_agenda_check(args: argparse.Namespace) -> int:
     return 0
 
 
+EPILOG_EXPORT = """\
+examples:
+  fireside export                          # ./fireside.db to stdout
+  fireside export --db talk.db -o talk.md
+  fireside export --names --include-pending -o full-record.md
+
+Works while the hub is running: it reads one consistent snapshot of the database.
+Attendee text is escaped, so a question can never inject a link, image, HTML, heading,
+list, table break or emphasis. The same database always gives the same bytes.
+"""
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import render_export
+
+    if not args.db.exists():
+        raise SystemExit(f"fireside: {args.db} does not exist")
+    markdown = render_export(args.db, names=args.names, include_pending=args.include_pending)
+    if args.output is None or str(args.output) == "-":
+        sys.stdout.write(markdown)
+    else:
+        args.output.write_text(markdown, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fireside",
@@ -431,6 +457,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("file", type=Path, metavar="FILE", help="the agenda TOML file")
     check.set_defaults(func=cmd_agenda_check)
+
+    export = commands.add_parser(
+        "export",
+        help="write the session's record as Markdown",
+        description="Write the record of the session as CommonMark: agenda with planned and "
+        "actual times, the questions discussed in each segment, questions by topic, the "
+        "unanswered ones for follow-up, and counts of rejected and merged ones.",
+        epilog=EPILOG_EXPORT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument(
+        "--db",
+        type=Path,
+        default=Path("fireside.db"),
+        metavar="FILE",
+        help="the session's database (default: ./fireside.db)",
+    )
+    export.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: standard output)"
+    )
+    names = export.add_mutually_exclusive_group()
+    names.add_argument(
+        "--names",
+        dest="names",
+        action="store_true",
+        default=False,
+        help="show the names attendees gave",
+    )
+    names.add_argument(
+        "--no-names",
+        dest="names",
+        action="store_false",
+        help="leave attendee names out (the default)",
+    )
+    export.add_argument(
+        "--include-pending", action="store_true", help="also list questions that were never triaged"
+    )
+    export.set_defaults(func=cmd_export)
     return parser
 
 

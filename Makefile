@@ -15,6 +15,10 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Load and speed measurements; results and machine in docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_dashboard.py --questions 2000 --runs 3
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy

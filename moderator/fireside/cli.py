@@ -48,13 +48,14 @@ def lan_address() -> str:
     return "127.0.0.1"
 
 
-def join_command(host: str | None, port: int) -> str:
+def join_command(host: str | None, port: int, tls: bool = False) -> str:
     """The exact command attendees type to join this hub."""
     shown = host if host and host not in ("0.0.0.0", "::") else lan_address()
-    suffix = "" if port == DEFAULT_PORT else f":{port}"
+    suffix = "" if port == DEFAULT_PORT and not tls else f":{port}"
     if ":" in shown:
         shown = f"[{shown}]"
-    return f"pipx run fireside-ask {shown}{suffix}"
+    scheme = "wss://" if tls else ""
+    return f"pipx run fireside-ask {scheme}{shown}{suffix}"
 
 
 def add_hub_options(parser: argparse.ArgumentParser) -> None:
@@ -143,10 +144,19 @@ def add_hub_options(parser: argparse.ArgumentParser) -> None:
         help="browser origin allowed to connect, e.g. https://example.org "
         "(repeatable; terminal clients send no Origin and are always allowed)",
     )
+    parser.add_argument(
+        "--certfile",
+        type=Path,
+        metavar="PEM",
+        help="serve wss:// with this TLS certificate (with --keyfile)",
+    )
+    parser.add_argument("--keyfile", type=Path, metavar="PEM", help="the private key of --certfile")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every connection")
 
 
 def hub_config(args: argparse.Namespace) -> HubConfig:
+    if (args.certfile is None) != (args.keyfile is None):
+        raise SystemExit("fireside: --certfile and --keyfile go together")
     agenda = load_agenda(args.agenda) if args.agenda else default_agenda()
     return HubConfig(
         db_path=args.db,
@@ -161,6 +171,8 @@ def hub_config(args: argparse.Namespace) -> HubConfig:
         questions_per_minute=args.questions_per_minute,
         votes_per_minute=args.votes_per_minute,
         allowed_origins=tuple(args.allow_origin),
+        certfile=args.certfile,
+        keyfile=args.keyfile,
     )
 
 
@@ -173,7 +185,8 @@ async def _serve(config: HubConfig) -> None:
         loop.add_signal_handler(sig, stop.set)
     print(f"Fireside hub for {config.agenda.title!r}", flush=True)
     print(f"  listening on port {hub.port}, database {config.db_path}", flush=True)
-    print(f"  attendees join with: {join_command(config.host, hub.port)}", flush=True)
+    tls = config.certfile is not None
+    print(f"  attendees join with: {join_command(config.host, hub.port, tls)}", flush=True)
     if hub.token_generated:
         print(f"  moderator token: {hub.token}", flush=True)
     try:
@@ -238,17 +251,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         count = args.demo
 
         async def extra(hub: Hub) -> None:
-            await run_demo(f"ws://127.0.0.1:{hub.port}", count)
+            scheme = "wss" if config.certfile else "ws"
+            await run_demo(f"{scheme}://127.0.0.1:{hub.port}", count, insecure_loopback=True)
 
     # Keep the log off the screen the dashboard draws on.
     _log_to_file(args.db.with_suffix(".log"))
     runner = HubThread(config, extra)
     hub = runner.start()
+    tls = config.certfile is not None
+    loopback_tls = None
+    if tls:
+        import ssl
+
+        # The dashboard talks to its own hub over loopback: encrypted, but there is no
+        # name to check a certificate against, and both ends are this process.
+        loopback_tls = ssl.create_default_context()
+        loopback_tls.check_hostname = False
+        loopback_tls.verify_mode = ssl.CERT_NONE
     try:
         app = make_app(
-            f"ws://127.0.0.1:{hub.port}",
+            f"{'wss' if tls else 'ws'}://127.0.0.1:{hub.port}",
             hub.token,
-            join_command=join_command(config.host, hub.port),
+            join_command=join_command(config.host, hub.port, tls),
+            ssl_context=loopback_tls,
             quit_question="Quit Fireside? The hub stops and attendees are disconnected.",
             max_chars=config.max_chars,
         )
@@ -280,7 +305,14 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             raise SystemExit("fireside: give the moderator token with FIRESIDE_TOKEN or --token")
         token = getpass.getpass("Moderator token: ")
     url = _url(args.url)
-    make_app(url, token, join_command=f"pipx run fireside-ask {args.url}").run()
+    context = None
+    if args.cafile is not None:
+        import ssl
+
+        context = ssl.create_default_context(cafile=str(args.cafile))
+    make_app(
+        url, token, join_command=f"pipx run fireside-ask {args.url}", ssl_context=context
+    ).run()
     return 0
 
 
@@ -424,6 +456,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--token",
         default=os.environ.get("FIRESIDE_TOKEN"),
         help="moderator token (default: $FIRESIDE_TOKEN; asked if missing)",
+    )
+    dashboard.add_argument(
+        "--cafile",
+        type=Path,
+        metavar="PEM",
+        help="trust this CA for wss:// (default: the system's CAs)",
     )
     dashboard.set_defaults(func=cmd_dashboard)
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import ssl
 import uuid
 
 from fireside_ask.session import Session, SessionError
@@ -63,11 +64,13 @@ QUESTIONS = [
 NAMES = ["Ada", "Grace", "Linus", "Guido", "Katie", "Ines", "Jakob", "Mia", "Noah", "Lea"]
 
 
-async def simulated_attendee(url: str, index: int, rng: random.Random) -> None:
+async def simulated_attendee(
+    url: str, index: int, rng: random.Random, context: ssl.SSLContext | None = None
+) -> None:
     """One attendee: arrive, ask, then vote on what the room shows, until cancelled."""
     await asyncio.sleep(rng.uniform(0, 4) if index < 4 else rng.uniform(3, 60))
     name = rng.choice(NAMES) if rng.random() < 0.4 else None
-    session = Session(url, f"demo-{uuid.uuid4().hex[:16]}", name=name)
+    session = Session(url, f"demo-{uuid.uuid4().hex[:16]}", name=name, ssl=context)
     runner = asyncio.create_task(session.run())
     try:
         await asyncio.wait_for(session.connected.wait(), 30)
@@ -94,11 +97,21 @@ async def simulated_attendee(url: str, index: int, rng: random.Random) -> None:
             await runner
 
 
-async def run_demo(url: str, count: int, seed: int | None = None) -> None:
-    """Run ``count`` simulated attendees against the hub at ``url`` until cancelled."""
+async def run_demo(
+    url: str, count: int, seed: int | None = None, *, insecure_loopback: bool = False
+) -> None:
+    """Run ``count`` simulated attendees against the hub at ``url`` until cancelled.
+
+    ``insecure_loopback`` skips certificate checks for a wss:// hub on this machine.
+    """
     rng = random.Random(seed)
+    context = None
+    if insecure_loopback and url.startswith("wss://"):
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     tasks = [
-        asyncio.create_task(simulated_attendee(url, i, random.Random(rng.random())))
+        asyncio.create_task(simulated_attendee(url, i, random.Random(rng.random()), context))
         for i in range(count)
     ]
     try:

@@ -19,6 +19,7 @@ import hmac
 import json
 import logging
 import secrets
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -49,6 +50,20 @@ from .store import (
 from .writer import Writer
 
 log = logging.getLogger("fireside.hub")
+
+
+class _NoFrameContents(logging.Filter):
+    """Keep frame contents out of the log, even at DEBUG: a moderator hello holds the token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.DEBUG and record.msg in ("< %s", "> %s"))
+
+
+_WS_LOG = logging.getLogger("fireside.ws")
+_WS_LOG.addFilter(_NoFrameContents())
+
+#: A connection whose unsent bytes stay above this for ``stall_timeout`` is not reading.
+STALL_BYTES = 64 * 1024
 
 
 @dataclass
@@ -91,6 +106,12 @@ class HubConfig:
     """Bytes queued to one client before it counts as stalled and is dropped."""
     close_grace: float = 3.0
     """Seconds shutdown waits for connections to close before cutting them."""
+    stall_timeout: float = 3.0
+    """Seconds a connection may keep more than 64 KiB unsent before it counts as stalled."""
+    certfile: Path | None = None
+    """TLS certificate (PEM) to serve wss://; with ``keyfile``."""
+    keyfile: Path | None = None
+    """TLS private key (PEM) for ``certfile``."""
 
 
 @dataclass(eq=False)
@@ -102,6 +123,8 @@ class Peer:
     client_id: str
     name: str | None
     strikes: Bucket
+    backlog_since: float | None = None
+    """Monotonic time since when its write buffer has stayed above ``STALL_BYTES``."""
 
 
 Handler = Callable[[Peer, dict[str, Any], str | None], Awaitable[None]]
@@ -164,6 +187,7 @@ class Hub:
             self._handle,
             self.config.host,
             self.config.port,
+            ssl=self._tls_context(),
             process_request=self._process_request,
             origins=origins,  # type: ignore[arg-type]
             max_size=self.config.max_frame,
@@ -173,10 +197,17 @@ class Hub:
             ping_timeout=20,
             close_timeout=5,
             server_header="Fireside",
-            logger=logging.getLogger("fireside.ws"),
+            logger=_WS_LOG,
         )
         self._ticker = asyncio.create_task(self._tick(), name="fireside-ticker")
         log.info("hub listening on port %d with %d questions", self.port, len(self.room.questions))
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        if self.config.certfile is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.config.certfile, self.config.keyfile)
+        return context
 
     def _resolve_settings(self) -> None:
         assert self.store is not None
@@ -532,8 +563,40 @@ class Hub:
             await asyncio.sleep(self.config.push_interval)
             try:
                 self.flush()
+                self.drop_stalled()
             except Exception:  # pragma: no cover - a bug here must not stop the pushes
                 log.exception("push failed")
+
+    def drop_stalled(self, now: float | None = None) -> None:
+        """Abort connections that stopped reading, before their backlog eats the memory.
+
+        The keepalive ping cannot find them: it waits behind the same full buffer. A
+        connection goes when its unsent bytes pass ``write_buffer_limit``, or stay above
+        ``STALL_BYTES`` for ``stall_timeout`` seconds. A dropped client that is alive simply
+        reconnects and gets everything again in its welcome.
+        """
+        now = time.monotonic() if now is None else now
+        for peer in list(self._peers):
+            transport = peer.ws.transport
+            if transport is None or transport.is_closing():
+                continue
+            backlog = transport.get_write_buffer_size()
+            if backlog <= STALL_BYTES:
+                peer.backlog_since = None
+                continue
+            if peer.backlog_since is None:
+                peer.backlog_since = now
+            if (
+                backlog > self.config.write_buffer_limit
+                or now - peer.backlog_since > self.config.stall_timeout
+            ):
+                log.warning(
+                    "dropped %s %s: not reading (%d bytes waiting)",
+                    peer.role,
+                    peer.client_id[:8],
+                    backlog,
+                )
+                transport.abort()
 
     def flush(self) -> None:
         """Send pending vote counts and the connected count, if they changed."""

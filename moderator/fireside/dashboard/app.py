@@ -7,6 +7,7 @@ back, so the screen always shows what is stored.
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -513,6 +514,7 @@ class DashboardApp(App[None]):
         quit_question: str = "Quit the dashboard? The hub keeps running.",
         max_chars: int = p.MAX_QUESTION_CHARS,
         monotonic: Callable[[], float] = time.monotonic,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         super().__init__()
         self.url = url
@@ -528,6 +530,7 @@ class DashboardApp(App[None]):
             token=token,
             on_message=lambda message: self.post_message(HubMessage(message)),
             on_status=lambda status, detail: self.post_message(LinkStatus(status, detail)),
+            ssl_context=ssl_context,
         )
         self.register_theme(HIGH_CONTRAST)
         self.theme = "fireside-contrast"

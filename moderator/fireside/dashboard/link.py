@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import ssl
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -34,6 +35,7 @@ class HubLink:
         on_message: Callable[[dict[str, Any]], None],
         on_status: Callable[[str, str], None],
         max_backoff: float = 5.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.url = url
         self.role = role
@@ -43,6 +45,8 @@ class HubLink:
         self.on_status = on_status
         """Called with (status, detail): ``connecting``, ``online``, ``offline``, ``refused``."""
         self.max_backoff = max_backoff
+        self.ssl_context = ssl_context
+        """TLS settings for wss:// (``None``: the system's trusted certificates)."""
         self.request_timeout = 10.0
         """Seconds to wait for the hub's answer to a request."""
         self._ws: Any = None
@@ -63,7 +67,11 @@ class HubLink:
             self.on_status("connecting", self.url)
             try:
                 async with connect(
-                    self.url, max_size=None, open_timeout=10, compression=None
+                    self.url,
+                    max_size=None,
+                    open_timeout=10,
+                    compression=None,
+                    ssl=self.ssl_context if self.url.startswith("wss://") else None,
                 ) as ws:
                     hello = p.hello(self.role, self.client_id, token=self.token)
                     await ws.send(p.encode(hello))

@@ -20,6 +20,8 @@ import json
 import logging
 import secrets
 import ssl
+import struct
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -62,8 +64,35 @@ class _NoFrameContents(logging.Filter):
 _WS_LOG = logging.getLogger("fireside.ws")
 _WS_LOG.addFilter(_NoFrameContents())
 
-#: A connection whose unsent bytes stay above this for ``stall_timeout`` is not reading.
-STALL_BYTES = 64 * 1024
+#: A connection whose backlog stays above this, with no progress, for ``stall_timeout``
+#: seconds is not reading.
+STALL_BYTES = 16 * 1024
+
+
+def _kernel_backlog(transport: asyncio.BaseTransport) -> int:
+    """Bytes the kernel still holds for this socket: unsent, or sent but not acknowledged.
+
+    A client that stops reading closes its TCP window, so our data piles up here long
+    before asyncio's own buffer grows (loopback buffers hold megabytes). Linux only
+    (SIOCOUTQ); elsewhere 0, and the asyncio buffer alone decides.
+    """
+    sock = transport.get_extra_info("socket")
+    if sock is None or _SIOCOUTQ is None:
+        return 0
+    try:
+        raw = fcntl.ioctl(sock.fileno(), _SIOCOUTQ, b"\0\0\0\0")
+    except OSError:
+        return 0
+    return int(struct.unpack("i", raw)[0])
+
+
+try:
+    import fcntl
+    import termios
+
+    _SIOCOUTQ: int | None = termios.TIOCOUTQ if sys.platform == "linux" else None
+except ImportError:  # pragma: no cover - Windows
+    _SIOCOUTQ = None
 
 
 @dataclass
@@ -106,8 +135,9 @@ class HubConfig:
     """Bytes queued to one client before it counts as stalled and is dropped."""
     close_grace: float = 3.0
     """Seconds shutdown waits for connections to close before cutting them."""
-    stall_timeout: float = 3.0
-    """Seconds a connection may keep more than 64 KiB unsent before it counts as stalled."""
+    stall_timeout: float = 2.0
+    """Seconds a connection may hold a backlog over 16 KiB without progress before it is
+    dropped as stalled (a slow reader that makes progress stays)."""
     certfile: Path | None = None
     """TLS certificate (PEM) to serve wss://; with ``keyfile``."""
     keyfile: Path | None = None
@@ -124,7 +154,11 @@ class Peer:
     name: str | None
     strikes: Bucket
     backlog_since: float | None = None
-    """Monotonic time since when its write buffer has stayed above ``STALL_BYTES``."""
+    """Monotonic time since when its backlog stayed above ``STALL_BYTES`` with no progress."""
+    queued: int = 0
+    """Bytes of messages handed to this connection so far."""
+    delivered_mark: int = 0
+    """Bytes known delivered (queued minus backlog) at the last stall check."""
 
 
 Handler = Callable[[Peer, dict[str, Any], str | None], Awaitable[None]]
@@ -363,8 +397,10 @@ class Hub:
         )
         # Join first, so that the welcome counts this attendee among the people connected.
         self._join(peer)
+        welcome = p.encode(self._welcome(peer)).encode("utf-8")
+        peer.queued += len(welcome)
         try:
-            await ws.send(p.encode(self._welcome(peer)))
+            await ws.send(welcome, text=True)
         except ConnectionClosed:
             self._leave(peer)
             return None
@@ -510,6 +546,7 @@ class Hub:
                 transport.abort()
                 continue
             ready.append(peer.ws)
+            peer.queued += len(data)
         broadcast(ready, data, text=True)
 
     def _reply(self, peer: Peer, message: dict[str, Any]) -> None:
@@ -571,23 +608,33 @@ class Hub:
         """Abort connections that stopped reading, before their backlog eats the memory.
 
         The keepalive ping cannot find them: it waits behind the same full buffer. A
-        connection goes when its unsent bytes pass ``write_buffer_limit``, or stay above
-        ``STALL_BYTES`` for ``stall_timeout`` seconds. A dropped client that is alive simply
-        reconnects and gets everything again in its welcome.
+        connection goes when asyncio's buffer for it passes ``write_buffer_limit``, or when
+        its backlog (asyncio's buffer plus what the kernel holds unacknowledged) stays
+        above ``STALL_BYTES`` for ``stall_timeout`` seconds without a single byte more
+        being delivered. A slow reader that makes progress stays. A dropped client that
+        is alive reconnects and gets everything again in its welcome.
         """
         now = time.monotonic() if now is None else now
         for peer in list(self._peers):
             transport = peer.ws.transport
             if transport is None or transport.is_closing():
                 continue
-            backlog = transport.get_write_buffer_size()
-            if backlog <= STALL_BYTES:
-                peer.backlog_since = None
+            buffered = transport.get_write_buffer_size()
+            backlog = buffered + _kernel_backlog(transport)
+            delivered = peer.queued - backlog
+            if backlog <= STALL_BYTES or delivered > peer.delivered_mark:
+                peer.backlog_since, peer.delivered_mark = None, delivered
                 continue
             if peer.backlog_since is None:
                 peer.backlog_since = now
+                log.debug(
+                    "%s %s stopped making progress with %d bytes waiting",
+                    peer.role,
+                    peer.client_id[:8],
+                    backlog,
+                )
             if (
-                backlog > self.config.write_buffer_limit
+                buffered > self.config.write_buffer_limit
                 or now - peer.backlog_since > self.config.stall_timeout
             ):
                 log.warning(

@@ -235,14 +235,17 @@ class OnAirCard(Static):
 
     def show(self, q: dict[str, Any] | None) -> None:
         self.border_title = "ON AIR"
-        if q is None:
-            self.border_subtitle = ""
-            set_text(
-                self, Text("Nothing on air. Highlight a question and press Enter.", style="dim")
-            )
-            return
-        self.border_subtitle = f"#{q['id']} · {plural(q.get('votes', 0), 'vote')}"
-        set_text(self, Text(q["text"], style="bold"))
+        self.border_subtitle = (
+            f"#{q['id']} · {plural(q.get('votes', 0), 'vote')}" if q is not None else ""
+        )
+        set_text(self, on_air_text(q))
+
+
+def on_air_text(q: dict[str, Any] | None) -> Text:
+    """The on-air question as literal text (the dashboard card and the stage share it)."""
+    if q is None:
+        return Text("Nothing on air. Highlight a question and press Enter.", style="dim")
+    return Text(q["text"], style="bold")
 
 
 class ClockPanel(Vertical):

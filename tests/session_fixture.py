@@ -87,7 +87,7 @@ class Wire:
 
     def __init__(self, url: str, role: str = "attendee", name: str | None = None) -> None:
         # Entered as a context manager (closed in ``close``), as websockets asks.
-        self.ws: ClientConnection = connect(url, max_size=None).__enter__()
+        self.ws: ClientConnection = connect(url, max_size=None, max_queue=None).__enter__()
         hello: dict[str, Any] = {
             "type": "hello",
             "protocol": 1,

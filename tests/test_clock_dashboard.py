@@ -6,7 +6,6 @@ forward, so segments of ten seconds reach wrap-up and overtime instantly.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -156,32 +155,43 @@ async def test_questions_record_the_segment_they_arrived_in_and_went_on_air_in(
         await client.close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+async def overrun(url: str, wall: list[float], before_overrun: Any = None) -> None:
+    """Start the short agenda, then move the hub's clock 13 s on: 3 s over the intro.
+
+    Any clock change makes the hub send its state as of now, so two opposite adjustments
+    announce the overrun without changing the plan.
+    """
+    moderator = await RawClient.open(url, role="moderator", token=TOKEN)
+    await moderator.request({"type": "clock", "action": "start"})
+    if before_overrun is not None:
+        await before_overrun()
+    wall[0] = T0 + 13
+    await moderator.request({"type": "clock", "action": "adjust", "seconds": 60})
+    await moderator.request({"type": "clock", "action": "adjust", "seconds": -60})
+    await moderator.close()
+
+
+def short_hub_thread(tmp_path: Path, wall: list[float]) -> HubThread:
+    config = HubConfig(
+        db_path=tmp_path / "overtime.db", host="127.0.0.1", port=0, token=TOKEN, agenda=SHORT
+    )
+    return HubThread(config, clock=lambda: wall[0])
 
 
 def test_dashboard_in_overtime_at_80x24(snap_compare: Any, tmp_path: Path) -> None:
     """At 80x24 the clock is readable: segment, a large +mm:ss in red, the session's end."""
     wall = [T0]
-    config = HubConfig(
-        db_path=tmp_path / "overtime.db", host="127.0.0.1", port=0, token=TOKEN, agenda=SHORT
-    )
-    with HubThread(config, clock=lambda: wall[0]) as hub:
+    with short_hub_thread(tmp_path, wall) as hub:
         url = f"ws://127.0.0.1:{hub.port}"
 
         async def start_and_overrun(pilot: Any) -> None:
             await until(pilot, lambda: pilot.app.model.ready)
             panel = pilot.app.dashboard.query_one(ClockPanel)
-            moderator = await RawClient.open(url, role="moderator", token=TOKEN)
-            await moderator.request({"type": "clock", "action": "start"})
-            await until(pilot, lambda: panel.phase == "running")
-            wall[0] = T0 + 13  # three seconds over the ten-second intro
-            # Any clock change makes the hub send its state as of now: 13 s into 10.
-            await moderator.request({"type": "clock", "action": "adjust", "seconds": 60})
-            await moderator.request({"type": "clock", "action": "adjust", "seconds": -60})
-            await moderator.close()
+
+            async def seen_running() -> None:
+                await until(pilot, lambda: panel.phase == "running")
+
+            await overrun(url, wall, seen_running)
             # The overrun notice shows once the clock is seen going from running to over.
             await until(pilot, lambda: any("running over" in n for n in notices(pilot.app)))
             await pilot.pause(0.3)
@@ -193,19 +203,11 @@ def test_dashboard_in_overtime_at_80x24(snap_compare: Any, tmp_path: Path) -> No
 def test_stage_in_overtime(snap_compare: Any, tmp_path: Path) -> None:
     """The stage shows the overrun in big red digits with OVERTIME beside the segment."""
     wall = [T0]
-    config = HubConfig(
-        db_path=tmp_path / "stage.db", host="127.0.0.1", port=0, token=TOKEN, agenda=SHORT
-    )
-    with HubThread(config, clock=lambda: wall[0]) as hub:
+    with short_hub_thread(tmp_path, wall) as hub:
         url = f"ws://127.0.0.1:{hub.port}"
 
         async def start_and_overrun(pilot: Any) -> None:
-            moderator = await RawClient.open(url, role="moderator", token=TOKEN)
-            await moderator.request({"type": "clock", "action": "start"})
-            wall[0] = T0 + 13
-            await moderator.request({"type": "clock", "action": "adjust", "seconds": 60})
-            await moderator.request({"type": "clock", "action": "adjust", "seconds": -60})
-            await moderator.close()
+            await overrun(url, wall)
             await until(pilot, lambda: (pilot.app.model.clock or {}).get("elapsed") == 13)
             await pilot.pause(0.3)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from .conftest import TOKEN
-from .test_hub_durability import free_port, serve
+from .test_hub_durability import free_port, serve, serve_command
 from .wsclient import RawClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
@@ -23,20 +22,7 @@ def expected_left(clock: dict[str, float], now: float) -> float:
 async def test_sigkill_mid_segment_then_restart_keeps_the_clock(tmp_path: Path) -> None:
     """After SIGKILL and a restart the segment, its extension and time left are within 1 s."""
     db, port = tmp_path / "clock.db", free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "fireside",
-        "serve",
-        "--db",
-        str(db),
-        "--port",
-        str(port),
-        "--host",
-        "127.0.0.1",
-        "--token",
-        TOKEN,
-    ]
+    command = serve_command(db, port, TOKEN)
     url = f"ws://127.0.0.1:{port}"
     async with serve(command, tmp_path / "first.log") as first:
         moderator = await RawClient.open(url, role="moderator", token=TOKEN)

@@ -13,7 +13,6 @@ import contextlib
 import json
 import random
 import sqlite3
-import sys
 import uuid
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from .conftest import TOKEN
-from .test_hub_durability import free_port, serve
+from .test_hub_durability import free_port, serve, serve_command
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 
@@ -115,22 +114,7 @@ async def test_sigkill_five_times_under_200_concurrent_askers(tmp_path: Path) ->
     """After five SIGKILLs mid-stream, every acknowledged question is there exactly once."""
     db, port = tmp_path / "crash.db", free_port()
     url = f"ws://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "fireside",
-        "serve",
-        "--db",
-        str(db),
-        "--port",
-        str(port),
-        "--host",
-        "127.0.0.1",
-        "--token",
-        TOKEN,
-        "--questions-per-minute",
-        "1000",
-    ]
+    command = serve_command(db, port, TOKEN, "--questions-per-minute", "1000")
     askers = [Asker(i) for i in range(ATTENDEES)]
     rng = random.Random(20261128)
     for number in range(ROUNDS):

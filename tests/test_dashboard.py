@@ -175,11 +175,12 @@ async def test_t_sets_the_topic_and_u_undoes(hub: Hub, url: str, connect: Any) -
         options.highlighted = index
         await pilot.press("enter")
         preview = app.dashboard.query_one(QuestionPreview)
-        await until(pilot, lambda: "topic deployment" in text_of(preview))
+        # " · topic X" is the moderator's; a suggestion reads " · suggested topic X".
+        await until(pilot, lambda: "· topic deployment" in text_of(preview))
         assert "deploym" in row_text(app, "inbox", first)
         assert stored(hub.config.db_path, first)["topic"] == "deployment"
         await pilot.press("u")
-        await until(pilot, lambda: "deployment" not in text_of(preview))
+        await until(pilot, lambda: "· topic deployment" not in text_of(preview))
         assert stored(hub.config.db_path, first)["topic"] is None
 
 
@@ -368,3 +369,71 @@ async def test_stage_shows_the_question_on_air_literally_and_never_pending_ones(
         assert "\x1b" not in text_of(card)
         assert pending_id not in app.model.questions
         assert all(q["state"] != "pending" for q in app.model.questions.values())
+
+
+async def test_x_previews_the_record_and_w_writes_it_beside_the_database(
+    hub: Hub, url: str, connect: Any, tmp_path: Any
+) -> None:
+    """x shows the Markdown record in the dashboard; w writes <db stem>-<date>.md."""
+    from textual.widgets import Markdown
+
+    from fireside.dashboard.screens import RecordScreen
+
+    await ask(connect, "Is Qwen better than Llama now?")
+    async with dashboard(url, record_dir=tmp_path) as (app, pilot):
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, RecordScreen), within=15)
+        assert "Stop Waiting, Start Shipping" in app.screen.markdown
+        assert app.screen.query_one(Markdown) is not None
+        await pilot.press("w")
+        expected = tmp_path / "hub-2026-04-14.md"
+        await until(pilot, expected.exists, within=15)
+        assert expected.read_text(encoding="utf-8").startswith("# ")
+        assert any(str(expected) in n for n in notices(app))
+
+
+async def test_quitting_writes_the_record_and_says_where(hub: Hub, url: str, tmp_path: Any) -> None:
+    """q, y: the dashboard writes the session's record before it exits, and keeps its path."""
+    async with dashboard(url, record_dir=tmp_path) as (app, pilot):
+        await pilot.press("q", "y")
+        await until(pilot, lambda: app.record_written is not None, within=15)
+    assert app.record_written == tmp_path / "hub-2026-04-14.md"
+    assert "Stop Waiting, Start Shipping" in app.record_written.read_text(encoding="utf-8")
+
+
+async def test_g_groups_questions_by_topic_and_m_acts_on_the_duplicate_hint(
+    hub: Hub, url: str, connect: Any
+) -> None:
+    """Suggested topics group the questions; a duplicate hint is offered first by m."""
+    from textual.widgets import Tree
+
+    from fireside.dashboard.screens import TopicsScreen
+
+    first, _, third = await ask(
+        connect,
+        "Is Qwen better than Llama now?",
+        "Which GPU do I need to self-host a 70B model?",
+        "Has Qwen overtaken Llama?",
+    )
+    async with dashboard(url) as (app, pilot):
+        await until(pilot, lambda: len(rows(app, "inbox")) == 3)
+        assert app.model.questions[third]["duplicate_of"] == first
+        assert "≈" in row_text(app, "inbox", third)
+        await pilot.press("down", "down")
+        preview = app.dashboard.query_one(QuestionPreview)
+        assert f"possible duplicate of #{first}" in text_of(preview)
+        await pilot.press("g")
+        await until(pilot, lambda: isinstance(app.screen, TopicsScreen))
+        tree = app.screen.query_one(Tree)
+        labels = [str(node.label) for node in tree.root.children]
+        assert any(label.startswith("Chinese and American open models") for label in labels)
+        assert any(label.startswith("Deployment strategies that work") for label in labels)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, TopicsScreen))
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        options = app.screen.query_one(OptionList)
+        assert str(options.get_option_at_index(0).prompt).startswith(f"#{first} ")
+        await pilot.press("enter")
+        await until(pilot, lambda: third not in rows(app, "inbox"))
+        assert stored(hub.config.db_path, third)["merged_into"] == first

@@ -26,7 +26,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from fireside.hub import Hub, HubConfig
 
 from .conftest import TOKEN
-from .test_hub_durability import free_port, serve
+from .test_hub_durability import free_port, serve, serve_command
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.anyio
@@ -105,20 +105,7 @@ async def test_wss_with_a_self_signed_certificate_and_cafile(
 async def test_sigterm_closes_connections_with_1001_and_exits_zero(tmp_path: Path) -> None:
     """SIGTERM: every client sees close code 1001 (going away) and the hub exits 0."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "fireside",
-        "serve",
-        "--db",
-        str(tmp_path / "t.db"),
-        "--port",
-        str(port),
-        "--host",
-        "127.0.0.1",
-        "--token",
-        TOKEN,
-    ]
+    command = serve_command(tmp_path / "t.db", port, TOKEN)
     async with serve(command, tmp_path / "serve.log") as process:
         url = f"ws://127.0.0.1:{port}"
         attendee = await RawClient.open(url)

@@ -161,6 +161,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def serve_command(db: Path, port: int, token: str, *extra: str) -> list[str]:
+    """``fireside serve`` on loopback, as these tests start it."""
+    return [
+        sys.executable,
+        "-m",
+        "fireside",
+        "serve",
+        "--db",
+        str(db),
+        "--port",
+        str(port),
+        "--host",
+        "127.0.0.1",
+        "--token",
+        token,
+        *extra,
+    ]
+
+
 def read(log: Path) -> str:
     return log.read_text(errors="replace")
 
@@ -198,22 +217,7 @@ async def test_every_acknowledged_question_survives_sigkill(tmp_path: Path) -> N
     """Every question the hub confirmed survives a SIGKILL, once, with its text."""
     db = tmp_path / "crash.db"
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "fireside",
-        "serve",
-        "--db",
-        str(db),
-        "--port",
-        str(port),
-        "--token",
-        "crash-token",
-        "--host",
-        "127.0.0.1",
-        "--questions-per-minute",
-        "100",
-    ]
+    command = serve_command(db, port, "crash-token", "--questions-per-minute", "100")
     url = f"ws://127.0.0.1:{port}"
     clients_n, per_client = 4, 25
     # SIGKILL lands right after this many acks, while the other asks are still in flight.

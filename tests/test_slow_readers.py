@@ -14,7 +14,6 @@ import json
 import os
 import socket
 import struct
-import sys
 import uuid
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from .conftest import TOKEN
-from .test_hub_durability import free_port, serve
+from .test_hub_durability import free_port, serve, serve_command
 from .wsclient import RawClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
@@ -91,24 +90,15 @@ async def test_stalled_reader_is_dropped_and_healthy_readers_keep_up(tmp_path: P
     """The attendee that stopped reading goes within 5 s; 500 others get every update."""
     port = free_port()
     log = tmp_path / "hub.log"
-    command = [
-        sys.executable,
-        "-m",
-        "fireside",
-        "serve",
-        "--db",
-        str(tmp_path / "slow.db"),
-        "--port",
-        str(port),
-        "--host",
-        "127.0.0.1",
-        "--token",
+    command = serve_command(
+        tmp_path / "slow.db",
+        port,
         TOKEN,
         "--auto-approve",
         "--max-connections",
         "1000",
         "--verbose",
-    ]
+    )
     async with serve(command, log) as process:
         url = f"ws://127.0.0.1:{port}"
         moderator = await RawClient.open(url, role="moderator", token=TOKEN)

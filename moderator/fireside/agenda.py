@@ -155,6 +155,10 @@ def parse_agenda(source: str, name: str = "<agenda>") -> Agenda:
             raise fail("starts_at", f"{starts_at!r} is not an ISO 8601 date and time") from None
     if starts_at is not None and not isinstance(starts_at, datetime):
         raise fail("starts_at", "must be a date and time such as 2026-04-14T10:30:00+02:00")
+    if starts_at is not None and starts_at.tzinfo is None:
+        # A time without an offset is the venue's time, which is this machine's local time.
+        # Fixing the offset here means the clock, the database and the export all agree.
+        starts_at = starts_at.astimezone()
     speakers = data.get("speakers", [])
     if not isinstance(speakers, list) or not all(isinstance(s, str) for s in speakers):
         raise fail("speakers", "must be a list of names")

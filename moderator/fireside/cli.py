@@ -274,12 +274,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             hub.token,
             join_command=join_command(config.host, hub.port, tls),
             ssl_context=loopback_tls,
+            record_dir=config.db_path.resolve().parent,
             quit_question="Quit Fireside? The hub stops and attendees are disconnected.",
             max_chars=config.max_chars,
         )
         app.run()
     finally:
         runner.stop()
+    if app.record_written is not None:
+        print(f"Session record: {app.record_written}")
     if hub.token_generated:
         print(f"Moderator token (kept in {config.db_path}): {hub.token}")
     return 0
@@ -402,6 +405,38 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         args.output.write_text(markdown, encoding="utf-8")
         print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+EPILOG_TOPICS = """\
+examples:
+  fireside topics questions.txt                 # one suggested topic per line
+  fireside topics --json questions.txt          # {"text", "topic", "duplicate_of"} per line
+  fireside topics --agenda talk.toml --json questions.txt
+
+Topics are the agenda's segment ids, or "other". duplicate_of is the 0-based index of an
+earlier line that asks the same thing, or null. See docs/topics.md for the method.
+"""
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    import json
+
+    from .topics import suggest_lines
+
+    agenda = load_agenda(args.agenda) if args.agenda else default_agenda()
+    try:
+        lines = args.file.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise SystemExit(f"fireside: cannot read {args.file}: {exc.strerror}") from None
+    for row in suggest_lines(lines, agenda):
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            duplicate = (
+                "" if row["duplicate_of"] is None else f"  (same as line {row['duplicate_of'] + 1})"
+            )
+            print(f"{row['topic']}\t{row['text']}{duplicate}")
     return 0
 
 
@@ -533,6 +568,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--include-pending", action="store_true", help="also list questions that were never triaged"
     )
     export.set_defaults(func=cmd_export)
+
+    topics = commands.add_parser(
+        "topics",
+        help="suggest the agenda topic of each question in a text file",
+        description="Print the suggested topic (agenda segment id, or 'other') for each line "
+        "of a plain-text file, and which earlier line asks the same thing.",
+        epilog=EPILOG_TOPICS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    topics.add_argument(
+        "--agenda",
+        type=Path,
+        metavar="FILE",
+        help="agenda TOML file (default: the built-in reference session)",
+    )
+    topics.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per line: {"text", "topic", "duplicate_of"}',
+    )
+    topics.add_argument(
+        "file", type=Path, metavar="QUESTIONS_FILE", help="a plain-text file, one question per line"
+    )
+    topics.set_defaults(func=cmd_topics)
     return parser
 
 

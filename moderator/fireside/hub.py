@@ -49,6 +49,7 @@ from .store import (
     question_write,
     vote_write,
 )
+from .topics import DuplicateIndex, TopicSuggester
 from .writer import Writer
 
 log = logging.getLogger("fireside.hub")
@@ -174,6 +175,8 @@ class Hub:
         self.room = Room(max_chars=config.max_chars)
         self.clock_model = Clock(config.agenda)
         """The segment clock; the hub is its single source of truth."""
+        self.topics = TopicSuggester(config.agenda)
+        self.duplicates = DuplicateIndex()
         self.token = ""
         self.token_generated = False
         """Whether the token came from the database or was just made (so it is printed)."""
@@ -184,6 +187,8 @@ class Hub:
         self._moderators: set[Peer] = set()
         self._public: set[Peer] = set()
         self._by_client: dict[str, set[Peer]] = {}
+        self._attendees = 0
+        """Distinct attendee client ids with at least one open connection."""
         self._asks: dict[str, Bucket] = {}
         self._votes: dict[str, Bucket] = {}
         self._auth_failures: dict[str, Bucket] = {}
@@ -191,6 +196,7 @@ class Hub:
         self._dirty_votes: set[int] = set()
         self._last_presence = -1
         self.peak_connected = 0
+        self._stored_peak = 0
         self._handshakes = 0
         self._closed = asyncio.Event()
         self._handlers: dict[str, Handler] = {
@@ -200,6 +206,7 @@ class Hub:
             "undo": self._on_undo,
             "settings": self._on_settings,
             "clock": self._on_clock,
+            "export": self._on_export,
         }
 
     # --- life cycle ----------------------------------------------------------------
@@ -207,6 +214,7 @@ class Hub:
         """Open the database, load the session and start listening."""
         self.store = Store(self.config.db_path)
         self.store.load_room(self.room)
+        self._index_duplicates()
         clock_events = [
             Event(at, kind.removeprefix("clock."), int(data.get("seconds", 0)))
             for _, at, kind, data in self.store.events()
@@ -262,6 +270,7 @@ class Hub:
             self.room.auto_approve = json.loads(self.store.get_meta("auto_approve") or "false")
         self.store.set_meta("agenda", json.dumps(self.config.agenda.to_wire()))
         self.peak_connected = int(self.store.get_meta("peak_connected") or 0)
+        self._stored_peak = self.peak_connected
 
     @property
     def port(self) -> int:
@@ -308,6 +317,7 @@ class Hub:
         room = Room(auto_approve=self.room.auto_approve, max_chars=self.config.max_chars)
         self.store.load_room(room)
         self.room = room
+        self._index_duplicates()
         log.error(
             "reloaded %d questions from the database after a failed commit", len(room.questions)
         )
@@ -435,7 +445,12 @@ class Hub:
             self._moderators.add(peer)
         else:
             self._public.add(peer)
-        self._by_client.setdefault(peer.client_id, set()).add(peer)
+        peers = self._by_client.setdefault(peer.client_id, set())
+        if peer.role == p.ATTENDEE and not any(x.role == p.ATTENDEE for x in peers):
+            self._attendees += 1
+            # Record the peak as it happens: a peak between two ticks would be missed.
+            self.peak_connected = max(self.peak_connected, self._attendees)
+        peers.add(peer)
         log.debug("%s %s joined", peer.role, peer.client_id[:8])
 
     def _leave(self, peer: Peer) -> None:
@@ -443,17 +458,17 @@ class Hub:
         self._moderators.discard(peer)
         self._public.discard(peer)
         peers = self._by_client.get(peer.client_id)
-        if peers is not None:
+        if peers is not None and peer in peers:
             peers.discard(peer)
+            if peer.role == p.ATTENDEE and not any(x.role == p.ATTENDEE for x in peers):
+                self._attendees -= 1
             if not peers:
                 del self._by_client[peer.client_id]
 
     @property
     def connected(self) -> int:
         """People connected: distinct attendees with at least one open connection."""
-        return sum(
-            1 for peers in self._by_client.values() if any(x.role == p.ATTENDEE for x in peers)
-        )
+        return self._attendees
 
     # --- views ---------------------------------------------------------------------
     def public_view(self, question: Question) -> dict[str, Any]:
@@ -552,8 +567,36 @@ class Hub:
     def _reply(self, peer: Peer, message: dict[str, Any]) -> None:
         self._push((peer,), message)
 
+    # --- topics ----------------------------------------------------------------------
+    def _suggest(self, question: Question) -> None:
+        """Suggest a topic and look for an earlier question asking the same, on arrival.
+
+        Both are hints for the moderator, stored with the question: a topic the moderator
+        sets wins, and a duplicate is only ever merged by the moderator.
+        """
+        suggestion = self.topics.suggest(question.text, live_segment=question.segment)
+        question.suggested_topic = suggestion.topic
+        question.suggestion_words = " ".join(suggestion.words) or None
+        question.duplicate_of = self.duplicates.find(question.text)
+        self.duplicates.add(question.id, question.text)
+
+    def _index_duplicates(self) -> None:
+        self.duplicates = DuplicateIndex()
+        for question in sorted(self.room.questions.values(), key=lambda q: q.id):
+            if question.state != p.REJECTED and question.merged_into is None:
+                self.duplicates.add(question.id, question.text)
+
+    def _reindex(self, change: Change) -> None:
+        """Keep the duplicate index to questions that are live, with their current text."""
+        for question in change.questions:
+            self.duplicates.remove(question.id)
+            if question.state != p.REJECTED and question.merged_into is None:
+                self.duplicates.add(question.id, question.text)
+
     def _announce(self, change: Change) -> None:
         """Tell every audience what a committed change means for it."""
+        if change.action is not None:
+            self._reindex(change)
         on_air_before = {q.id for q in change.previous.values() if q.state == p.ON_AIR}
         on_air_now = {q.id for q in change.questions if q.state == p.ON_AIR}
         for question in change.questions:
@@ -659,11 +702,11 @@ class Hub:
         if connected != self._last_presence:
             self._last_presence = connected
             self._push(self._peers, {"type": "presence", "connected": connected})
-            if connected > self.peak_connected and self._writer is not None:
-                self.peak_connected = connected
-                asyncio.ensure_future(
-                    self._writer.write([meta_write("peak_connected", str(connected))])
-                )
+        if self.peak_connected > self._stored_peak and self._writer is not None:
+            self._stored_peak = self.peak_connected
+            asyncio.ensure_future(
+                self._writer.write([meta_write("peak_connected", str(self.peak_connected))])
+            )
 
     # --- requests ------------------------------------------------------------------
     async def _dispatch(self, peer: Peer, frame: Any) -> None:
@@ -740,6 +783,7 @@ class Hub:
                 segment=self.current_segment(),
             )
             assert change is not None
+            self._suggest(question)
             done = asyncio.ensure_future(self._commit(self._change_writes(change, now)))
             self._inflight[question.id] = done
             try:
@@ -858,6 +902,27 @@ class Hub:
         snapshot = before.snapshot(now)
         self._reply(peer, {"type": "ack", "request_id": request_id, "clock": event.kind})
         self._push(self._peers, snapshot)
+
+    async def _on_export(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
+        """The session's Markdown record, rendered from the database off the event loop."""
+        from .export import render_export
+
+        names, pending = message.get("names", False), message.get("include_pending", False)
+        if not isinstance(names, bool) or not isinstance(pending, bool):
+            raise RoomError(p.BAD_MESSAGE, '"names" and "include_pending" must be booleans.')
+        markdown = await asyncio.get_running_loop().run_in_executor(
+            None,
+            lambda: render_export(self.config.db_path, names=names, include_pending=pending),
+        )
+        self._reply(
+            peer,
+            {
+                "type": "ack",
+                "request_id": request_id,
+                "markdown": markdown,
+                "db": str(self.config.db_path),
+            },
+        )
 
     def current_segment(self) -> str | None:
         """Id of the agenda segment running now (``None`` before the start and after)."""

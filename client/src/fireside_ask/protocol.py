@@ -79,7 +79,7 @@ QUESTION_ACTIONS = frozenset(
     {"approve", "reject", "on_air", "answered", "pin", "edit", "topic", "merge"}
 )
 #: Moderator requests that are not about one question.
-MODERATOR_REQUESTS = frozenset({"undo", "settings", "clock"})
+MODERATOR_REQUESTS = frozenset({"undo", "settings", "clock", "export"})
 ALL_REQUESTS = (
     COMMON_REQUESTS | ATTENDEE_REQUESTS | QUESTION_ACTIONS | MODERATOR_REQUESTS
 )

@@ -7,9 +7,12 @@ back, so the screen always shows what is stored.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
 from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -28,7 +31,14 @@ from .format import session_timezone
 from .link import HubLink
 from .messages import HubMessage, LinkStatus, QuestionHighlighted
 from .model import SORTS, Model
-from .screens import ConfirmScreen, EditScreen, HelpScreen, PickScreen
+from .screens import (
+    ConfirmScreen,
+    EditScreen,
+    HelpScreen,
+    PickScreen,
+    RecordScreen,
+    TopicsScreen,
+)
 from .widgets import (
     ClockPanel,
     OnAirCard,
@@ -159,6 +169,22 @@ class DashboardScreen(Screen[None]):
             tooltip="Take one minute off the current segment",
         ),
         Binding(
+            "x",
+            "record",
+            "Record",
+            id="record",
+            show=False,
+            tooltip="Preview the session's Markdown record; w writes it beside the database",
+        ),
+        Binding(
+            "g",
+            "topics",
+            "Topics",
+            id="topics",
+            show=False,
+            tooltip="Questions grouped by topic, with counts; enter jumps to one",
+        ),
+        Binding(
             "s",
             "sort",
             "Sort",
@@ -253,7 +279,7 @@ class DashboardScreen(Screen[None]):
         queue_box.border_title = f"Queue {model.counts()['approved']}" + (
             f" · {focus_topic} first" if focus_topic else ""
         )
-        queue_box.border_subtitle = f"by {self.sort} · s sort"
+        queue_box.border_subtitle = f"by {self.sort} · s sort · g topics"
         on_air = model.questions.get(model.on_air) if model.on_air else None
         self.query_one(OnAirCard).show(on_air)
         self._show_preview()
@@ -283,6 +309,10 @@ class DashboardScreen(Screen[None]):
         )
         self.query_one(ClockPanel).show(view, self.timezone)
         phase = view["phase"] if view else ""
+        if phase == "finished" and self._last_phase in ("running", "wrapup", "overtime", "paused"):
+            # The last segment just ended: keep the record without being asked.
+            app: DashboardApp = self.app  # type: ignore[assignment]
+            self.run_worker(app.write_record(), group="record", exclusive=True)
         if phase == "overtime" and self._last_phase in ("running", "wrapup"):
             self.notify(
                 f"“{view['title']}” is running over." if view else "Over time.",
@@ -464,6 +494,33 @@ class DashboardScreen(Screen[None]):
             PickScreen(f"Merge #{question['id']} into… (most similar first)", options), done
         )
 
+    def action_topics(self) -> None:
+        from ..topics import emergent_groups
+
+        groups = self.model.by_topic()
+        others = next((qs for topic, _, qs in groups if topic == "other"), [])
+        emergent = emergent_groups(
+            {q["id"]: q["text"] for q in others}, {q["id"]: "other" for q in others}
+        )
+
+        def done(question_id: int | None) -> None:
+            if question_id is not None:
+                self.jump_to(question_id)
+
+        self.app.push_screen(TopicsScreen(groups, emergent), done)
+
+    def jump_to(self, question_id: int) -> None:
+        """Highlight a question in whichever list holds it."""
+        for name in ("inbox", "queue"):
+            table = self.query_one(f"#{name}", QuestionTable)
+            if question_id in table._order:
+                table.focus()
+                table.move_cursor(row=table._order.index(question_id), animate=False)
+                self._last_table = name
+                self._show_preview()
+                return
+        self.notify(f"#{question_id} is not in the inbox or the queue.", markup=False)
+
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("-visible")
@@ -494,9 +551,34 @@ class DashboardScreen(Screen[None]):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.app.exit()
+                self.run_worker(self._record_and_quit(), group="record", exclusive=True)
 
         self.app.push_screen(ConfirmScreen(question), done)
+
+    async def _record_and_quit(self) -> None:
+        """Write the session's record beside the database, then quit."""
+        app: DashboardApp = self.app  # type: ignore[assignment]
+        await app.write_record()
+        app.exit()
+
+    def action_record(self) -> None:
+        self.run_worker(self._preview_record(), group="record", exclusive=True)
+
+    async def _preview_record(self) -> None:
+        app: DashboardApp = self.app  # type: ignore[assignment]
+        reply = await app.link.request({"type": "export"})
+        if reply.get("type") != "ack":
+            self.notify(
+                str(reply.get("message")), title="No record", severity="error", markup=False
+            )
+            return
+        target = app.record_path(reply)
+
+        def done(write: bool | None) -> None:
+            if write:
+                self.run_worker(app.write_record(), group="record", exclusive=True)
+
+        app.push_screen(RecordScreen(str(reply["markdown"]), str(target)), done)
 
 
 class DashboardApp(App[None]):
@@ -515,6 +597,7 @@ class DashboardApp(App[None]):
         max_chars: int = p.MAX_QUESTION_CHARS,
         monotonic: Callable[[], float] = time.monotonic,
         ssl_context: ssl.SSLContext | None = None,
+        record_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.url = url
@@ -523,6 +606,10 @@ class DashboardApp(App[None]):
         self.quit_question = quit_question
         self.max_chars = max_chars
         """Longest question text the hub accepts (the edit box keeps to it)."""
+        self.record_dir = record_dir
+        """Where the record goes: beside the database for fireside run, else here."""
+        self.record_written: Path | None = None
+        """The last record written, so the command can say where it went after quitting."""
         self.model = Model(monotonic=monotonic)
         self.link = HubLink(
             url,
@@ -534,6 +621,41 @@ class DashboardApp(App[None]):
         )
         self.register_theme(HIGH_CONTRAST)
         self.theme = "fireside-contrast"
+
+    def record_path(self, reply: dict[str, Any]) -> Path:
+        """``<db stem>-<date>.md`` beside the database (the session's date, else today)."""
+        stem = Path(str(reply.get("db") or "fireside.db")).stem
+        starts_at = self.model.session.get("starts_at")
+        day = starts_at[:10] if starts_at else date.today().isoformat()
+        return (self.record_dir or Path.cwd()) / f"{stem}-{day}.md"
+
+    async def write_record(self) -> Path | None:
+        """Ask the hub for the record and write it; say where it went (or why not)."""
+        reply = await self.link.request({"type": "export"})
+        if reply.get("type") != "ack":
+            self.notify(
+                str(reply.get("message")),
+                title="Record not written",
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
+            return None
+        path = self.record_path(reply)
+        try:
+            await asyncio.to_thread(path.write_text, str(reply["markdown"]), encoding="utf-8")
+        except OSError as exc:
+            self.notify(
+                f"Could not write {path}: {exc.strerror}",
+                title="Record not written",
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
+            return None
+        self.record_written = path
+        self.notify(f"Session record written to {path}", title="Record", timeout=8, markup=False)
+        return path
 
     def get_default_screen(self) -> Screen[Any]:
         return DashboardScreen(self.model)

@@ -200,10 +200,47 @@ class Model:
         candidates = [
             q for q in self.live() if q["id"] != question_id and q["state"] not in (p.REJECTED,)
         ]
+        hint = source.get("duplicate_of")
         return sorted(
             candidates,
-            key=lambda q: (-similarity(source["text"], q["text"]), -q.get("votes", 0), q["id"]),
+            key=lambda q: (
+                q["id"] != hint,  # the hub's duplicate hint comes first
+                -similarity(source["text"], q["text"]),
+                -q.get("votes", 0),
+                q["id"],
+            ),
         )
+
+    def effective_topic(self, question: dict[str, Any]) -> str:
+        """The moderator's topic, else the suggestion, else ``other``."""
+        return str(question.get("topic") or question.get("suggested_topic") or "other")
+
+    def by_topic(self) -> list[tuple[str, str, list[dict[str, Any]]]]:
+        """(topic id, title, questions) for every topic with live, not rejected questions.
+
+        Agenda topics first, in agenda order, then any custom topic, then ``other``; within
+        a topic, the queue's order (pinned, votes).
+        """
+        titles = dict(self.topics())
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for question in self.live():
+            if question["state"] != p.REJECTED:
+                groups.setdefault(self.effective_topic(question), []).append(question)
+        order = [t for t, _ in self.topics() if t != "other"]
+        order += sorted(t for t in groups if t not in titles)
+        order.append("other")
+        return [
+            (
+                topic,
+                titles.get(topic, topic),
+                sorted(
+                    groups[topic],
+                    key=lambda q: (not q.get("pinned"), -q.get("votes", 0), q["id"]),
+                ),
+            )
+            for topic in order
+            if topic in groups
+        ]
 
     def topics(self) -> list[tuple[str, str]]:
         """(id, title) of every agenda segment, then ``other``."""

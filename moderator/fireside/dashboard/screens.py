@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, Markdown, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 
 
@@ -123,3 +123,86 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class TopicsScreen(ModalScreen[int | None]):
+    """Questions grouped by topic, with counts; enter on a question jumps to it."""
+
+    BINDINGS = [Binding("escape,g", "cancel", "Close", id="topics.close")]
+
+    def __init__(
+        self,
+        groups: list[tuple[str, str, list[dict[str, Any]]]],
+        emergent: dict[int, str],
+    ) -> None:
+        super().__init__()
+        self.groups = groups
+        self.emergent = emergent
+
+    def compose(self) -> ComposeResult:
+        tree: Tree[int | None] = Tree(Text("Questions by topic"), id="topics-tree")
+        tree.root.expand()
+        for topic, title, questions in self.groups:
+            label = Text(f"{title} ", style="bold")
+            label.append(f"({len(questions)})", style="dim")
+            node = tree.root.add(label, expand=True)
+            if topic == "other":
+                themed: dict[str, list[dict[str, Any]]] = {}
+                for question in questions:
+                    themed.setdefault(self.emergent.get(question["id"], ""), []).append(question)
+                for theme, members in sorted(themed.items(), key=lambda kv: (not kv[0], kv[0])):
+                    parent = node
+                    if theme:
+                        parent = node.add(
+                            Text(f"“{theme}” ({len(members)})", style="italic"), expand=True
+                        )
+                    for question in members:
+                        parent.add_leaf(_leaf(question), data=question["id"])
+            else:
+                for question in questions:
+                    node.add_leaf(_leaf(question), data=question["id"])
+        with Vertical(classes="dialog", id="topics-box"):
+            yield Label("By topic · enter jumps to a question · t sets a topic · esc closes")
+            yield tree
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[int | None]) -> None:
+        if event.node.data is not None:
+            self.dismiss(event.node.data)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _leaf(question: dict[str, Any]) -> Text:
+    label = Text(f"#{question['id']} ", style="bold")
+    label.append(
+        f"[{question['state'].replace('_', ' ')}, {question.get('votes', 0)}] ", style="dim"
+    )
+    label.append(question["text"])
+    return label
+
+
+class RecordScreen(ModalScreen[bool]):
+    """A preview of the session's Markdown record; w writes it beside the database."""
+
+    BINDINGS = [
+        Binding("w", "write", "Write the file", id="record.write"),
+        Binding("escape,x", "close", "Close", id="record.close"),
+    ]
+
+    def __init__(self, markdown: str, target: str) -> None:
+        super().__init__()
+        self.markdown = markdown
+        self.target = target
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="record-box"):
+            yield Label(Text(f"Session record · w writes {self.target} · esc closes"))
+            with VerticalScroll():
+                yield Markdown(self.markdown, id="record-markdown")
+
+    def action_write(self) -> None:
+        self.dismiss(True)
+
+    def action_close(self) -> None:
+        self.dismiss(False)

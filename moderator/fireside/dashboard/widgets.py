@@ -16,7 +16,7 @@ from . import messages
 from .format import clock_time, drift_minutes, mmss, plural
 
 
-def set_text(widget: Static, content: Text) -> None:
+def set_text(widget: Static, content: Text, *, layout: bool = False) -> None:
     """Update a fixed-size ``Static`` only if its text changed, without a layout pass.
 
     A layout pass over a table of thousands of rows costs tens of milliseconds, and the
@@ -24,7 +24,7 @@ def set_text(widget: Static, content: Text) -> None:
     """
     if getattr(widget, "_fireside_last", None) != content:
         widget._fireside_last = content  # type: ignore[attr-defined]
-        widget.update(content, layout=False)
+        widget.update(content, layout=layout)
 
 
 class SessionHeader(Horizontal):
@@ -61,7 +61,8 @@ class SessionHeader(Horizontal):
             f"\n{counts['in']} in · {counts['waiting']} waiting · {counts['answered']} answered"
         )
         set_text(self.query_one("#header-left", Static), left)
-        set_text(self.query_one("#header-right", Static), right)
+        # The right side sizes itself to its text, so it needs a layout pass when it changes.
+        set_text(self.query_one("#header-right", Static), right, layout=True)
 
 
 class QuestionTable(DataTable[Any]):
@@ -127,16 +128,16 @@ class QuestionTable(DataTable[Any]):
         text = Text(q["text"], no_wrap=True, overflow="ellipsis")
         if q.get("edited"):
             text.append(" (edited)", style="dim")
+        mark = "⚑" if q.get("pinned") else "≈" if q.get("duplicate_of") else ""
+        topic = q.get("topic")
         cells = {
-            "id": Text(
-                f"{'⚑' if q.get('pinned') else ''}{q['id']}",
-                style="bold" if q.get("pinned") else "",
-            ),
+            "id": Text(f"{mark}{q['id']}", style="bold" if mark else ""),
             "votes": Text(str(q.get("votes", 0)), justify="right", style="bold"),
             "text": text,
+            # The moderator's topic in plain type; a suggestion, dim and in italics.
             "topic": Text(
-                q.get("topic") or q.get("suggested_topic") or "",
-                style="italic",
+                topic or q.get("suggested_topic") or "",
+                style="" if topic else "dim italic",
                 no_wrap=True,
                 overflow="ellipsis",
             ),
@@ -215,6 +216,13 @@ class QuestionPreview(Static):
             meta.append(f" during {q['segment']}")
         if q.get("topic"):
             meta.append(f" · topic {q['topic']}")
+        elif q.get("suggested_topic"):
+            why = q.get("suggestion_words")
+            meta.append(f" · suggested topic {q['suggested_topic']}")
+            if why:
+                meta.append(f" ({why})")
+        # One line of facts, cut to the width; the question itself wraps below it.
+        meta.truncate(max(10, self.size.width - 2), overflow="ellipsis")
         body = Text(q["text"])
         if q.get("edited") and q.get("original_text"):
             body.append("\nwas: ", style="dim")

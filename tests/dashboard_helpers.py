@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,6 +39,8 @@ async def dashboard(
     url: str, size: tuple[int, int] = (120, 35), **options: Any
 ) -> AsyncIterator[tuple[DashboardApp, Pilot[Any]]]:
     """A dashboard connected to the hub at ``url``, once its welcome has arrived."""
+    # Quitting writes the session's record: keep it out of the working directory.
+    options.setdefault("record_dir", Path(tempfile.mkdtemp(prefix="fireside-record-")))
     app = make_app(url, TOKEN, join_command=JOIN, **options)
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: app.model.ready, what="the welcome")

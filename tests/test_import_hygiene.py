@@ -15,6 +15,7 @@ CORE_MODULES = [
     "fireside.agenda",
     "fireside.writer",
     "fireside.limits",
+    "fireside.topics",
     "fireside.export",
 ]
 

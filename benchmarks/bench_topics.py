@@ -1,0 +1,186 @@
+"""Topic suggestion and duplicate detection: agreement with labels, and speed.
+
+    .venv/bin/python benchmarks/bench_topics.py [--data-dir DIR] [--questions 1000] [--verbose]
+
+Prints, for the default agenda:
+
+- topic agreement with the labels of ``questions-dev.jsonl`` (from ``--data-dir``, by default
+  ``../shared/data`` next to the repository) and of our own ``tests/data/topics-own.jsonl``;
+- duplicate precision, recall and F1 on ``duplicates-dev.jsonl`` and our own
+  ``tests/data/duplicates-own.jsonl``: for each pair, index ``a`` alone, then ask ``find(b)``;
+- speed: a file of ``--questions`` lines through ``suggest_lines`` (what ``fireside topics
+  --json`` does; wall and CPU time), and the CPU time per arriving question (suggest +
+  duplicate search against all earlier ones): median, 99th percentile and worst.
+
+Ends with the same figures as one JSON object. Missing development files are reported and
+skipped, never an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "moderator"))
+
+from fireside.agenda import default_agenda  # noqa: E402
+from fireside.topics import DuplicateIndex, TopicSuggester, suggest_lines  # noqa: E402
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+OWN = ROOT / "tests" / "data"
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]] | None:
+    if not path.exists():
+        return None
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def topic_agreement(rows: list[dict[str, Any]], verbose: bool) -> dict[str, Any]:
+    """Share of questions whose suggested topic is the labelled one."""
+    suggester = TopicSuggester(default_agenda())
+    hits = 0
+    for row in rows:
+        suggestion = suggester.suggest(row["text"])
+        hits += suggestion.topic == row["topic"]
+        if verbose and suggestion.topic != row["topic"]:
+            words = ", ".join(suggestion.words)
+            print(f"    miss: {row['topic']} -> {suggestion.topic} ({words}): {row['text']}")
+    return {"questions": len(rows), "agree": hits, "accuracy": round(hits / len(rows), 3)}
+
+
+def duplicate_scores(rows: list[dict[str, Any]], verbose: bool) -> dict[str, Any]:
+    """Precision, recall and F1 of find(b) == a, with only a indexed."""
+    tp = fp = fn = 0
+    for row in rows:
+        index = DuplicateIndex()
+        index.add(0, row["a"])
+        found = index.find(row["b"]) == 0
+        tp += found and row["duplicate"]
+        fp += found and not row["duplicate"]
+        fn += not found and row["duplicate"]
+        if verbose and found != row["duplicate"]:
+            print(f"    {'false match' if found else 'missed'}: {row['a']!r} / {row['b']!r}")
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "pairs": len(rows),
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
+        "f1": round(f1, 3),
+    }
+
+
+def question_file(sources: list[str], count: int, seed: int = 7) -> list[str]:
+    """``count`` realistic lines: labelled questions, reworded a little, many asked again."""
+    rng = random.Random(seed)
+    openers = ["", "", "", "Quick question: ", "Hi! ", "Thanks for the talk. ", "Follow-up: "]
+    lines = []
+    for _ in range(count):
+        words = rng.choice(sources).split()
+        if len(words) > 5 and rng.random() < 0.5:
+            del words[rng.randrange(len(words))]
+        line = rng.choice(openers) + " ".join(words)
+        lines.append(line.lower() if rng.random() < 0.3 else line)
+    return lines
+
+
+def _clear_caches() -> None:
+    """Start cold, as a fresh ``fireside topics`` process would."""
+    from fireside.topics import duplicates, text
+
+    text.terms.cache_clear()
+    duplicates.question_keys.cache_clear()
+
+
+def speed(sources: list[str], count: int) -> dict[str, Any]:
+    """The topics command over a file of ``count`` lines, and per-question CPU time."""
+    lines = question_file(sources, count)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "questions.txt"
+        path.write_text("\n".join(lines) + "\n", "utf-8")
+        _clear_caches()
+        started, cpu = time.perf_counter(), time.process_time()
+        results = suggest_lines(path.read_text("utf-8").splitlines(), default_agenda())
+        file_seconds = time.perf_counter() - started
+        file_cpu_seconds = time.process_time() - cpu
+    _clear_caches()
+    suggester, index, latencies = TopicSuggester(default_agenda()), DuplicateIndex(), []
+    for number, line in enumerate(lines):
+        # CPU time of this thread: on a busy machine, wall time also counts the moments the
+        # scheduler gave the core to someone else.
+        started = time.thread_time()
+        suggester.suggest(line)
+        index.find(line)
+        latencies.append((time.thread_time() - started) * 1000)
+        index.add(number, line)
+    latencies.sort()
+    return {
+        "file_lines": count,
+        "file_seconds": round(file_seconds, 3),
+        "file_cpu_seconds": round(file_cpu_seconds, 3),
+        "file_ms_per_question": round(file_seconds * 1000 / count, 3),
+        "duplicates_flagged": sum(r["duplicate_of"] is not None for r in results),
+        "question_ms_median": round(statistics.median(latencies), 3),
+        "question_ms_p99": round(latencies[int(0.99 * (len(latencies) - 1))], 3),
+        "question_ms_max": round(latencies[-1], 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--questions", type=int, default=1000, help="lines in the speed file")
+    parser.add_argument("--verbose", action="store_true", help="list every disagreement")
+    args = parser.parse_args(argv)
+
+    report: dict[str, Any] = {}
+    sources: list[str] = []
+    for name, path in [
+        ("topics_dev", args.data_dir / "questions-dev.jsonl"),
+        ("topics_own", OWN / "topics-own.jsonl"),
+    ]:
+        rows = read_jsonl(path)
+        if rows is None:
+            print(f"{name}: {path} not found, skipped")
+            continue
+        sources += [row["text"] for row in rows]
+        report[name] = topic_agreement(rows, args.verbose)
+        r = report[name]
+        print(f"{name}: {r['agree']}/{r['questions']} agree with the label ({r['accuracy']:.1%})")
+    for name, path in [
+        ("duplicates_dev", args.data_dir / "duplicates-dev.jsonl"),
+        ("duplicates_own", OWN / "duplicates-own.jsonl"),
+    ]:
+        rows = read_jsonl(path)
+        if rows is None:
+            print(f"{name}: {path} not found, skipped")
+            continue
+        report[name] = r = duplicate_scores(rows, args.verbose)
+        print(
+            f"{name}: {r['pairs']} pairs, precision {r['precision']:.2f}, "
+            f"recall {r['recall']:.2f}, F1 {r['f1']:.2f}"
+        )
+    report["speed"] = s = speed(sources or ["Is Qwen better than Llama?"], args.questions)
+    print(
+        f"speed: {s['file_lines']}-line file in {s['file_seconds']:.3f} s "
+        f"({s['file_cpu_seconds']:.3f} s CPU, {s['file_ms_per_question']:.3f} ms/question, "
+        f"{s['duplicates_flagged']} duplicates flagged); arriving question (suggest + "
+        f"duplicate search over all earlier ones, CPU): {s['question_ms_median']:.3f} ms "
+        f"median, {s['question_ms_p99']:.3f} ms p99, {s['question_ms_max']:.3f} ms max"
+    )
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,44 @@
+"""Topics: suggest an agenda topic for each question, find duplicates, group the rest.
+
+Offline and lexical (stems, synonyms, weighted terms); no dependency beyond the standard
+library and never the TUI. See ``docs/topics.md`` for the method and its numbers.
+
+- ``TopicSuggester(agenda).suggest(text, live_segment)`` -> ``Suggestion(topic, score, words)``
+- ``DuplicateIndex``: ``add``, ``remove``, ``find`` (an earlier question asking the same)
+- ``emergent_groups(questions, topics)``: labels for "other" questions that share a theme
+- ``suggest_lines(lines, agenda)``: what ``fireside topics --json`` prints, one dict per line
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fireside.agenda import Agenda
+from fireside.topics.duplicates import DuplicateIndex
+from fireside.topics.groups import emergent_groups
+from fireside.topics.suggest import OTHER_TOPIC, Suggestion, TopicSuggester
+
+__all__ = [
+    "OTHER_TOPIC",
+    "DuplicateIndex",
+    "Suggestion",
+    "TopicSuggester",
+    "emergent_groups",
+    "suggest_lines",
+]
+
+
+def suggest_lines(lines: list[str], agenda: Agenda) -> list[dict[str, Any]]:
+    """For each line, ``{"text", "topic", "duplicate_of"}``; ``duplicate_of`` is the 0-based
+    index of an earlier line asking the same thing, or None. Blank lines get "other"."""
+    suggester = TopicSuggester(agenda)
+    index = DuplicateIndex()
+    results: list[dict[str, Any]] = []
+    for number, line in enumerate(lines):
+        if not line.strip():
+            results.append({"text": line, "topic": OTHER_TOPIC, "duplicate_of": None})
+            continue
+        topic = suggester.suggest(line).topic
+        results.append({"text": line, "topic": topic, "duplicate_of": index.find(line)})
+        index.add(number, line)
+    return results

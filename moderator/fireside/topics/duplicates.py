@@ -1,0 +1,275 @@
+"""Duplicate questions: an earlier question that asks the same thing, in the same or other words.
+
+A question becomes the set of its concept keys (stems after synonyms, so "overtaken" meets
+"better" and "on-prem" meets "self-host"). Two questions are compared with a weighted Jaccard
+index: the weight of the keys they share over the weight of all their keys. Content words weigh
+1, vague words ("need", "good", "model") a fraction, and a key that many questions of the
+session contain weighs less, so "agents" in an agents-heavy session no longer carries a match
+alone. Words that differ therefore count heavily: "evaluate agents" and "evaluate RAG
+pipelines" share only "evaluate" and stay apart. Misspelt keys (one edit apart) still meet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import lru_cache
+
+from fireside.topics.text import (
+    CONCEPTS,
+    Spelling,
+    generic_weight,
+    known_words,
+    terms,
+    within_edits,
+)
+from fireside.topics.vocab import OTHER, THEMES
+
+THRESHOLD = 0.45
+"""Similarity from which two questions count as the same (tuned on the development pairs, and
+checked on our own pairs in tests/data/duplicates-own.jsonl)."""
+CONTRAST = 1.5
+"""Weight of words each question has and the other lacks: a different subject."""
+DETAIL = 0.25
+"""Weight of words only one question has: the same subject, asked more precisely."""
+TYPO_CREDIT = 0.8
+TYPO_MIN_LENGTH = 6
+"""Shorter words are not treated as misspellings of each other ("bias" and "base")."""
+RESCORE_MARGIN = 0.1
+"""Candidates scoring this close below the threshold are scored again exactly."""
+RETRIEVAL_WEIGHT = 0.6
+"""Words at least this distinctive find candidates; vaguer ones only add to their score."""
+"""How much a key matched only by spelling (one edit apart) counts of a full match."""
+
+
+# Paraphrases that mean the same when comparing two questions, but would blur topics if the
+# suggester used them ("smarter" is a capability word for the gap topic, not just "quality").
+_PARAPHRASES = """
+open: weight weights
+compare: compare comparison comparable better worse worst ahead behind overtake overtaken
+  overtook surpass surpassed outperform outperforms beat beats superior inferior trail trailing
+  lag lagging catchup gap parity par versus edge lead leading leads match matches difference
+  differ differences choose choice pick select decide reach level
+run: run runs running serve serving served host hosting hosted execute power
+good: quality capable accuracy accurate smart smarter intelligent
+hurt: lose loss degrade degrades degradation drop drops suffer dumb dumber stupid
+matter: relevant relevance important matters
+speed: speed fast faster slow slower latency throughput
+database: db dbs database databases
+prevent: avoid protect secure security defend safeguard mitigate
+replace: replace replaced job jobs unemployment obsolete
+"""
+
+
+_GROUP_HEADS = frozenset(CONCEPTS.values())
+
+
+def _paraphrases() -> dict[str, str]:
+    table = {}
+    for block in re.split(r"\n(?=\S)", _PARAPHRASES.strip()):
+        head, _, words = block.partition(":")
+        for word in words.split():
+            for term in terms(word):
+                # Never remap a whole synonym group of the text module ("worse" is already
+                # "compare"), only plain stems.
+                if term.key not in _GROUP_HEADS:
+                    table[term.key] = head
+    return table
+
+
+_SAME_QUESTION = _paraphrases()
+
+
+_SPELLING_WORDS = known_words(
+    [text for tiers in (*THEMES.values(), OTHER) for text in tiers.values()]
+)
+_SPELLING = Spelling(_SPELLING_WORDS)
+_KNOWN_KEYS = frozenset(_SPELLING_WORDS.values())
+
+
+@lru_cache(maxsize=8192)
+def question_keys(text: str) -> frozenset[str]:
+    """The concept keys of a question, the unit of comparison (misspellings corrected)."""
+    keys = set()
+    for term in terms(text):
+        key = term.key
+        if key not in _KNOWN_KEYS:
+            key = _SPELLING.key(term.surface) or key
+        keys.add(_SAME_QUESTION.get(key, key))
+    return frozenset(keys)
+
+
+class DuplicateIndex:
+    """The questions asked so far, searchable for one that asks what a new one asks."""
+
+    def __init__(self) -> None:
+        self._keys: dict[int, frozenset[str]] = {}
+        self._order: dict[int, int] = {}
+        """Insertion order, so that the earliest of equally similar questions wins."""
+        self._postings: dict[str, set[int]] = defaultdict(set)
+        self._df: dict[str, int] = defaultdict(int)
+        self._totals: dict[int, float] = {}
+        """Each question's summed key weights, all refreshed when the index grows by half: a
+        key's share of questions, hence its weight, changes slowly as a session grows."""
+        self._totals_size = 0
+        self._added = 0
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, question_id: int, text: str) -> None:
+        """Index a question (again, after an edit: the old text is forgotten)."""
+        self.remove(question_id)
+        keys = question_keys(text)
+        self._keys[question_id] = keys
+        self._order[question_id] = self._added
+        self._added += 1
+        for key in keys:
+            self._postings[key].add(question_id)
+            self._df[key] += 1
+        if len(self._keys) > self._totals_size * 1.5 + 5:
+            self._totals_size = len(self._keys)
+            self._totals = {q: self._sum(k) for q, k in self._keys.items()}
+        else:
+            self._totals[question_id] = self._sum(keys)
+
+    def remove(self, question_id: int) -> None:
+        """Forget a question (rejected, or merged into another); unknown ids are ignored."""
+        keys = self._keys.pop(question_id, None)
+        if keys is None:
+            return
+        del self._order[question_id], self._totals[question_id]
+        for key in keys:
+            self._postings[key].discard(question_id)
+            self._df[key] -= 1
+            if not self._df[key]:
+                del self._df[key], self._postings[key]
+
+    def find(self, text: str) -> int | None:
+        """The id of an indexed question asking the same as ``text``, or None.
+
+        The most similar one wins; among equally similar ones, the earliest added.
+        """
+        best = self.matches(text, limit=1)
+        return best[0][0] if best else None
+
+    def matches(self, text: str, limit: int = 3) -> list[tuple[int, float]]:
+        """Up to ``limit`` indexed questions at or above the threshold, most similar first."""
+        keys = question_keys(text)
+        memo = {key: self.weight(key) for key in keys}
+        query_total = sum(memo.values())
+        # Candidates share a distinctive word; the vague words they share are added after, so
+        # that "model", in half the questions, does not make half the index a candidate.
+        distinctive = [key for key in keys if generic_weight(key) >= RETRIEVAL_WEIGHT] or keys
+        vague = [key for key in keys if key not in distinctive]
+        shared: dict[int, float] = {}
+        for key in distinctive:
+            weight = memo[key]
+            for candidate in self._postings.get(key, ()):
+                shared[candidate] = shared.get(candidate, 0.0) + weight
+        long_keys = [key for key in keys if len(key) >= TYPO_MIN_LENGTH]
+        totals, all_keys = self._totals, self._keys
+        contrast_weight = 2 * CONTRAST
+        scored = []
+        for candidate, common in shared.items():
+            candidate_keys = all_keys[candidate]
+            for key in vague:
+                if key in candidate_keys:
+                    common += memo[key]
+            extra_a = query_total - common
+            extra_b = totals[candidate] - common
+            # _score(), inlined: this loop runs for every candidate of every question.
+            if extra_a < extra_b:
+                spread = common + contrast_weight * extra_a + DETAIL * (extra_b - extra_a)
+            else:
+                spread = common + contrast_weight * extra_b + DETAIL * (extra_a - extra_b)
+            score = common / spread if spread > 0 else 0.0
+            if score >= THRESHOLD - RESCORE_MARGIN:
+                # Close enough to count: score again with today's weights, not the cached
+                # total, so that two identical questions score the same.
+                score = self._exact(keys, candidate_keys, memo, long_keys)
+            elif long_keys:
+                extra_a, extra_b = max(extra_a, 0.0), max(extra_b, 0.0)
+                # Could one misspelt word (weight at most 1) lift it over? Only then look.
+                most = min(extra_a, extra_b, 1.0)
+                if _score(common + most, extra_a - most, extra_b - most) >= THRESHOLD:
+                    score = self._exact(keys, candidate_keys, memo, long_keys)
+            if score >= THRESHOLD:
+                scored.append((-score, self._order[candidate], candidate))
+        return [(candidate, -score) for score, _, candidate in sorted(scored)[:limit]]
+
+    def _exact(
+        self,
+        keys: frozenset[str],
+        candidate_keys: frozenset[str],
+        memo: dict[str, float],
+        long_keys: list[str],
+    ) -> float:
+        """The similarity from current weights, misspellings included."""
+        for key in candidate_keys:
+            if key not in memo:
+                memo[key] = self.weight(key)
+        shared = sum(memo[k] for k in keys if k in candidate_keys)
+        extra_a = sum(memo[k] for k in keys if k not in candidate_keys)
+        extra_b = sum(memo[k] for k in candidate_keys if k not in keys)
+        return self._with_typos(long_keys, candidate_keys, shared, extra_a, extra_b)
+
+    def _with_typos(
+        self,
+        long_keys: list[str],
+        candidate_keys: frozenset[str],
+        shared: float,
+        extra_a: float,
+        extra_b: float,
+    ) -> float:
+        """The score again, counting a word one edit from a word of the other as shared."""
+        theirs = [k for k in candidate_keys if len(k) >= TYPO_MIN_LENGTH]
+        for x in long_keys:
+            if x in candidate_keys:
+                continue
+            for y in theirs:
+                if y[0] == x[0] and abs(len(x) - len(y)) <= 1 and _one_edit(x, y):
+                    weight_x, weight_y = self.weight(x), self.weight(y)
+                    shared += TYPO_CREDIT * min(weight_x, weight_y)
+                    extra_a -= weight_x
+                    extra_b -= weight_y
+                    theirs.remove(y)
+                    break
+        return _score(shared, max(extra_a, 0.0), max(extra_b, 0.0))
+
+    def _sum(self, keys: frozenset[str]) -> float:
+        return sum(self.weight(key) for key in keys)
+
+    def weight(self, key: str) -> float:
+        """A key's weight: content 1, vague words less, and less again the commoner it is."""
+        share = self._df.get(key, 0) / (len(self._keys) + 20)
+        return generic_weight(key) / (1 + 2 * share)
+
+    def similarity(self, a: frozenset[str], b: frozenset[str]) -> float:
+        """How alike two questions' key sets are, between 0 and 1.
+
+        A weighted Jaccard index that tells contrast from detail: what each question has and
+        the other lacks is a different subject ("gender bias" / "political bias") and weighs
+        ``CONTRAST`` times; what only one adds is the same subject asked more precisely
+        ("...in months") and weighs ``DETAIL`` times. Plain Jaccard is CONTRAST = DETAIL = 1.
+        A word one edit away from a word of the other question counts as (nearly) shared.
+        """
+        shared = sum(self.weight(k) for k in a & b)
+        if not shared:
+            return 0.0
+        extra_a = sum(self.weight(k) for k in a - b)
+        extra_b = sum(self.weight(k) for k in b - a)
+        long_keys = [key for key in a if len(key) >= TYPO_MIN_LENGTH]
+        return self._with_typos(long_keys, b, shared, extra_a, extra_b)
+
+
+def _score(shared: float, extra_a: float, extra_b: float) -> float:
+    contrast = min(extra_a, extra_b)
+    detail = max(extra_a, extra_b) - contrast
+    total = shared + CONTRAST * 2 * contrast + DETAIL * detail
+    return shared / total if total else 0.0
+
+
+@lru_cache(maxsize=65536)
+def _one_edit(a: str, b: str) -> bool:
+    return within_edits(a, b, 1)

@@ -6,6 +6,7 @@ with ``u`` to check that the undo reaches the store and the screen too.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -386,7 +387,7 @@ async def test_x_previews_the_record_and_w_writes_it_beside_the_database(
         assert "Stop Waiting, Start Shipping" in app.screen.markdown
         assert app.screen.query_one(Markdown) is not None
         await pilot.press("w")
-        expected = tmp_path / "hub-2026-04-14.md"
+        expected = tmp_path / f"hub-{date.today().isoformat()}.md"
         await until(pilot, expected.exists, within=15)
         assert expected.read_text(encoding="utf-8").startswith("# ")
         assert any(str(expected) in n for n in notices(app))
@@ -397,7 +398,8 @@ async def test_quitting_writes_the_record_and_says_where(hub: Hub, url: str, tmp
     async with dashboard(url, record_dir=tmp_path) as (app, pilot):
         await pilot.press("q", "y")
         await until(pilot, lambda: app.record_written is not None, within=15)
-    assert app.record_written == tmp_path / "hub-2026-04-14.md"
+    # Dated the day it ran (the clock never started here, so today).
+    assert app.record_written == tmp_path / f"hub-{date.today().isoformat()}.md"
     assert "Stop Waiting, Start Shipping" in app.record_written.read_text(encoding="utf-8")
 
 

@@ -11,7 +11,7 @@ import asyncio
 import ssl
 import time
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -623,10 +623,17 @@ class DashboardApp(App[None]):
         self.theme = "fireside-contrast"
 
     def record_path(self, reply: dict[str, Any]) -> Path:
-        """``<db stem>-<date>.md`` beside the database (the session's date, else today)."""
+        """``<db stem>-<date>.md`` beside the database, dated the day the session ran.
+
+        That is the day the clock started (in the agenda's time zone), else today: a
+        rehearsal with last year's agenda file is not filed under last year's date.
+        """
         stem = Path(str(reply.get("db") or "fireside.db")).stem
-        starts_at = self.model.session.get("starts_at")
-        day = starts_at[:10] if starts_at else date.today().isoformat()
+        started = (self.model.clock or {}).get("started_at")
+        timezone = session_timezone(self.model.session.get("starts_at"))
+        day = (
+            datetime.fromtimestamp(started, timezone).date() if started else date.today()
+        ).isoformat()
         return (self.record_dir or Path.cwd()) / f"{stem}-{day}.md"
 
     async def write_record(self) -> Path | None:

@@ -162,7 +162,7 @@ class TopicsScreen(ModalScreen[int | None]):
                 for question in questions:
                     node.add_leaf(_leaf(question), data=question["id"])
         with Vertical(classes="dialog", id="topics-box"):
-            yield Label("By topic · enter jumps to a question · t sets a topic · esc closes")
+            yield Label("By topic · enter jumps to a question · esc closes")
             yield tree
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[int | None]) -> None:

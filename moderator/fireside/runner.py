@@ -12,14 +12,15 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from types import TracebackType
+from typing import Any
 
 from .hub import Hub, HubConfig
 
 log = logging.getLogger(__name__)
 
-Extra = Callable[[Hub], Awaitable[None]]
+Extra = Callable[[Hub], Coroutine[Any, Any, None]]
 
 
 class HubThread:

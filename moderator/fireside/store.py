@@ -32,8 +32,8 @@ _QUESTION_COLUMNS = [f.name for f in Question.__dataclass_fields__.values()]
 
 
 def _migrate_1(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-    db["questions"].create(
+    db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db.table("questions").create(
         {
             "id": int,
             "client_id": str,
@@ -57,13 +57,13 @@ def _migrate_1(db: sqlite_utils.Database) -> None:
         defaults={"pinned": 0},
         if_not_exists=True,
     )
-    db["questions"].create_index(["client_id", "request_id"], unique=True, if_not_exists=True)
-    db["votes"].create(
+    db.table("questions").create_index(["client_id", "request_id"], unique=True, if_not_exists=True)
+    db.table("votes").create(
         {"question_id": int, "client_id": str, "created_at": float},
         pk=("question_id", "client_id"),
         if_not_exists=True,
     )
-    db["actions"].create(
+    db.table("actions").create(
         {
             "id": int,
             "kind": str,
@@ -77,7 +77,7 @@ def _migrate_1(db: sqlite_utils.Database) -> None:
         defaults={"undone": 0},
         if_not_exists=True,
     )
-    db["events"].create(
+    db.table("events").create(
         {"id": int, "at": float, "kind": str, "data": str}, pk="id", if_not_exists=True
     )
 

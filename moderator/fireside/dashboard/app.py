@@ -11,7 +11,7 @@ import asyncio
 import ssl
 import time
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -216,7 +216,7 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         self.model = model
         self.status = "connecting"
-        self.timezone = None
+        self.timezone: tzinfo | None = None
         self._last_table = "inbox"
         self._seen_inbox: set[int] = set()
         self._last_phase = ""

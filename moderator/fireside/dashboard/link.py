@@ -32,8 +32,8 @@ class HubLink:
         role: str = p.MODERATOR,
         token: str | None = None,
         client_id: str | None = None,
-        on_message: Callable[[dict[str, Any]], None],
-        on_status: Callable[[str, str], None],
+        on_message: Callable[[dict[str, Any]], object],
+        on_status: Callable[[str, str], object],
         max_backoff: float = 5.0,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:

@@ -119,12 +119,14 @@ class Model:
             elif self.on_air == question["id"]:
                 self.on_air = None
         elif kind == "question_removed":
-            self.questions.pop(message.get("id"), None)
+            removed = message.get("id")
+            if isinstance(removed, int):
+                self.questions.pop(removed, None)
         elif kind == "votes":
             for key, count in message.get("counts", {}).items():
-                question = self.questions.get(int(key))
-                if question is not None:
-                    question["votes"] = count
+                counted = self.questions.get(int(key))
+                if counted is not None:
+                    counted["votes"] = count
         elif kind == "on_air":
             current = message.get("question")
             self.on_air = current["id"] if current else None
@@ -138,7 +140,7 @@ class Model:
             self._set_clock(message)
         else:
             return ""
-        return kind
+        return str(kind)
 
     def _set_clock(self, clock: dict[str, Any] | None) -> None:
         self.clock = clock

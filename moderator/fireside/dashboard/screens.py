@@ -39,7 +39,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield Static(table)
 
-    def action_dismiss(self, result: None = None) -> Any:  # type: ignore[override]
+    def action_dismiss(self, result: None = None) -> Any:
         self.dismiss(None)
 
 

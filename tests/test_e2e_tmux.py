@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -92,7 +93,8 @@ def footer(screen: str) -> str:
 
 @pytest.fixture
 def tmux() -> Iterator[Tmux]:
-    session = Tmux(f"fireside-e2e-{os.getpid()}")
+    # A socket of its own per test: a server still shutting down must not meet the next.
+    session = Tmux(f"fireside-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     yield session
     session.kill()
 

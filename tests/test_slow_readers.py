@@ -145,12 +145,21 @@ async def test_stalled_reader_is_dropped_and_healthy_readers_keep_up(tmp_path: P
         dropped_after = None
         edits, text = 0, ""
         while loop.time() - started < 10:
-            edits += 1
-            text = f"{edits:05d} " + "é" * 480  # ~1 KB of UTF-8 per update, to everyone
-            reply = await moderator.request(
-                {"type": "edit", "question_id": question_id, "text": text}, timeout=10
-            )
-            assert reply["type"] == "ack"
+            # Ten edits in flight at a time: updates as fast as the hub commits them.
+            texts = [f"{edits + i:05d} " + "é" * 480 for i in range(1, 11)]
+            edits += len(texts)
+            text = texts[-1]  # ~1 KB of UTF-8 per update, to everyone
+            for i, edit in enumerate(texts):
+                await moderator.send(
+                    {
+                        "type": "edit",
+                        "request_id": f"e{edits}-{i}",
+                        "question_id": question_id,
+                        "text": edit,
+                    }
+                )
+            for i in range(len(texts)):
+                await moderator.expect("ack", timeout=10, request_id=f"e{edits}-{i}")
             peak_rss = max(peak_rss, rss_bytes(process.pid))
             if dropped_after is None and "not reading" in log.read_text(errors="replace"):
                 dropped_after = loop.time() - started

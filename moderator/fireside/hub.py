@@ -136,7 +136,7 @@ class HubConfig:
     """Bytes queued to one client before it counts as stalled and is dropped."""
     close_grace: float = 3.0
     """Seconds shutdown waits for connections to close before cutting them."""
-    stall_timeout: float = 2.0
+    stall_timeout: float = 1.5
     """Seconds a connection may hold a backlog over 16 KiB without progress before it is
     dropped as stalled (a slow reader that makes progress stays)."""
     certfile: Path | None = None

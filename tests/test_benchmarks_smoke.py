@@ -37,3 +37,77 @@ def test_dashboard_benchmark_runs_and_reports_every_figure() -> None:
         "arriving_question_ms",
         "vote_burst_ms",
     }
+
+
+@pytest.mark.e2e
+def test_hub_benchmark_runs_and_reports_every_figure() -> None:
+    """bench_hub.py drives the floor and the real hub with 20 attendees and prints every
+    figure of docs/performance.md for both, in its table and its JSON."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_hub.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    report = json.loads(out[out.index("\n{") :])
+    figures = {
+        "connected",
+        "connected_max",
+        "rss_mb",
+        "handshake_p50_ms",
+        "handshake_p99_ms",
+        "update_base_p50_ms",
+        "update_base_p99_ms",
+        "update_base_max_ms",
+        "update_full_p50_ms",
+        "update_full_p99_ms",
+        "update_full_max_ms",
+        "commit_ms",
+        "ask_ack_p50_ms",
+        "ask_ack_p99_ms",
+        "asks_per_s",
+        "votes_per_s",
+        "vote_pushes_max",
+        "vote_pushes_mean",
+        "vote_push_gap_ms",
+        "storm_s",
+        "storm_p50_s",
+        "storm_listen_drops",
+        "cpu_connect_pct",
+        "cpu_idle_pct",
+        "cpu_asks_pct",
+        "cpu_update_pct",
+        "cpu_votes_pct",
+        "cpu_storm_pct",
+        "cpu_sustained_pct",
+        "loadgen_cpu_update_pct",
+        "others_cpu_asks_pct",
+        "others_cpu_run_pct",
+    }
+    for server in ("floor", "hub"):
+        assert set(report["median"][server]) == figures, server
+        assert report["median"][server]["connected"] == 20
+    assert "| figure | target | hub | floor | hub ÷ floor |" in out
+
+
+@pytest.mark.e2e
+def test_client_benchmark_runs_and_reports_every_figure() -> None:
+    """bench_client.py times ``fireside-ask --help`` and sizes the client (offline here: the
+    suite needs no package registry)."""
+    out = run_benchmark("bench_client.py", "--offline", "--runs", "2")
+    report = json.loads(out[out.index("\n{") :])
+    assert set(report["median"]) == {
+        "python_floor_ms",
+        "help_module_ms",
+        "help_script_ms",
+        "help_installed_ms",
+        "installed_mb",
+        "installed_files",
+        "installed_mb_without_pyc",
+        "install_s",
+    }
+    assert report["median"]["installed_mb"] > 0
+    assert {"websockets", "rich", "fireside-ask"} <= set(report["packages_mb"])

@@ -230,6 +230,10 @@ class Hub:
             self.config.host,
             self.config.port,
             ssl=self._tls_context(),
+            # A room reconnecting at once (Wi-Fi back) overflows asyncio's default listen
+            # backlog of 100: dropped SYNs retry after 1, 3, 7 s. The kernel caps this at
+            # net.core.somaxconn.
+            backlog=min(4096, max(128, self.config.max_connections // 2)),
             process_request=self._process_request,
             origins=origins,  # type: ignore[arg-type]
             max_size=self.config.max_frame,
@@ -659,6 +663,8 @@ class Hub:
         """
         now = time.monotonic() if now is None else now
         for peer in list(self._peers):
+            if peer.backlog_since is None and peer.queued - peer.delivered_mark <= STALL_BYTES:
+                continue  # not enough sent since its last progress to be over the line
             transport = peer.ws.transport
             if transport is None or transport.is_closing():
                 continue

@@ -11,6 +11,7 @@ pipelines" share only "evaluate" and stay apart. Misspelt keys (one edit apart) 
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
 from functools import lru_cache
@@ -26,6 +27,8 @@ from fireside.topics.text import (
 from fireside.topics.vocab import OTHER, THEMES
 
 THRESHOLD = 0.45
+#: Candidates scored in full per question, the strongest by shared distinctive weight.
+MAX_CANDIDATES = 64
 """Similarity from which two questions count as the same (tuned on the development pairs, and
 checked on our own pairs in tests/data/duplicates-own.jsonl)."""
 CONTRAST = 1.5
@@ -167,6 +170,10 @@ class DuplicateIndex:
             weight = memo[key]
             for candidate in self._postings.get(key, ()):
                 shared[candidate] = shared.get(candidate, 0.0) + weight
+        if len(shared) > MAX_CANDIDATES:
+            # Keep the cost per question flat as the session grows: only the questions that
+            # share the most distinctive weight can reach the threshold in practice.
+            shared = dict(heapq.nlargest(MAX_CANDIDATES, shared.items(), key=lambda kv: kv[1]))
         long_keys = [key for key in keys if len(key) >= TYPO_MIN_LENGTH]
         totals, all_keys = self._totals, self._keys
         contrast_weight = 2 * CONTRAST

@@ -193,26 +193,39 @@ async def test_abuse_never_logs_a_crash_or_the_token(
 # --- floods -------------------------------------------------------------------------
 
 
-async def test_many_connections_over_the_cap_get_503_and_the_hub_survives(
+async def test_many_connections_over_the_cap_are_refused_and_the_hub_survives(
     hub_config: HubConfig,
 ) -> None:
-    """Sixty connections on a hub capped at twenty: forty get HTTP 503, the rest work."""
+    """Sixty attendees on a hub capped at twenty: forty are refused, the moderator still gets in.
+
+    The handshake keeps a small reserve beyond the cap for moderators and stage screens, so
+    attendees past the cap are refused at hello (``rate_limited``, "the room is full") or,
+    past the reserve too, with HTTP 503 at the handshake.
+    """
     hub_config.max_connections = 20
     async with Hub(hub_config) as hub:
         url = f"ws://127.0.0.1:{hub.port}"
 
-        async def attempt() -> RawClient | int:
+        async def attempt() -> RawClient | str:
             try:
-                return await RawClient.open(url)
+                client = await RawClient.open(url)
             except InvalidStatus as exc:
-                return int(exc.response.status_code)
+                return f"http {exc.response.status_code}"
+            if client.welcome["type"] != "welcome":
+                await client.close()
+                return str(client.welcome["code"])
+            return client
 
         results = []
         for _ in range(6):  # in waves, so every handshake of a wave completes first
             results += await asyncio.gather(*(attempt() for _ in range(10)))
         clients = [r for r in results if isinstance(r, RawClient)]
+        refusals = [r for r in results if not isinstance(r, RawClient)]
         assert len(clients) == 20
-        assert [r for r in results if not isinstance(r, RawClient)] == [503] * 40
+        assert len(refusals) == 40
+        assert set(refusals) <= {"rate_limited", "http 503"}
+        moderator = await RawClient.open(url, role="moderator", token=TOKEN)
+        assert moderator.welcome["type"] == "welcome"  # the reserve keeps the stage open
         reply = await clients[0].ask("Still answering?")
         assert reply["type"] == "ack"
         for client in clients[:5]:
@@ -227,5 +240,18 @@ async def test_many_connections_over_the_cap_get_503_and_the_hub_survives(
 
         newcomer = await asyncio.wait_for(has_room(), 10)
         assert newcomer.welcome["type"] == "welcome"
-        for client in [*clients[5:], newcomer]:
+        for client in [*clients[5:], newcomer, moderator]:
+            await client.close()
+
+
+async def test_a_full_room_still_refuses_handshakes_with_503(hub_config: HubConfig) -> None:
+    """Past the cap and its small reserve, the handshake itself is refused with HTTP 503."""
+    hub_config.max_connections = 2
+    async with Hub(hub_config) as hub:
+        url = f"ws://127.0.0.1:{hub.port}"
+        held = [await RawClient.open(url, role="stage") for _ in range(2 + 16)]
+        with pytest.raises(InvalidStatus) as refused:
+            await RawClient.open(url)
+        assert refused.value.response.status_code == 503
+        for client in held:
             await client.close()

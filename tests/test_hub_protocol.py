@@ -478,14 +478,18 @@ async def test_listed_origin_is_allowed(url: str) -> None:
 
 
 @configure(max_connections=3)
-async def test_connection_over_the_cap_is_refused_with_503(
+async def test_attendee_over_the_cap_is_refused_and_freed_slots_reopen(
     hub: Hub, url: str, connect: Callable[..., Any]
 ) -> None:
-    """A newcomer to a full hub gets HTTP 503; others keep working and freed slots reopen."""
+    """A newcomer to a full room is told so; others keep working and freed slots reopen.
+
+    (The handshake keeps a small reserve for moderators, so an attendee past the cap is
+    refused at hello; past the reserve too, with HTTP 503: see test_hardening.py.)
+    """
     clients = [await connect() for _ in range(3)]
-    with pytest.raises(InvalidStatus) as refused:
-        await ws_connect(url, open_timeout=DEADLINE)
-    assert refused.value.response.status_code == 503
+    refused = await connect()
+    assert refused.welcome["type"] == "error" and refused.welcome["code"] == p.RATE_LIMITED
+    assert "full" in refused.welcome["message"]
     status, _ = await http_get(hub.port, "/healthz")
     assert status == 200
     assert (await clients[0].ask("Still served?"))["type"] == "ack"
@@ -494,11 +498,9 @@ async def test_connection_over_the_cap_is_refused_with_503(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + DEADLINE
     while True:  # the hub notices the departure asynchronously: poll with a deadline
-        try:
-            newcomer = await connect()
+        newcomer = await connect()
+        if newcomer.welcome["type"] == "welcome":
             break
-        except InvalidStatus as exc:
-            assert exc.response.status_code == 503
-            assert loop.time() < deadline, "a freed slot never became available"
-            await asyncio.sleep(0.02)
+        assert loop.time() < deadline, "a freed slot never became available"
+        await asyncio.sleep(0.02)
     assert (await newcomer.ask("Got in after someone left"))["type"] == "ack"

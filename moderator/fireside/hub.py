@@ -65,6 +65,9 @@ class _NoFrameContents(logging.Filter):
 _WS_LOG = logging.getLogger("fireside.ws")
 _WS_LOG.addFilter(_NoFrameContents())
 
+#: Connections kept free beyond ``max_connections`` for moderators and stage screens.
+RESERVED = 16
+
 #: A connection whose backlog stays above this, with no progress, for ``stall_timeout``
 #: seconds is not reading.
 STALL_BYTES = 16 * 1024
@@ -186,6 +189,7 @@ class Hub:
         self._peers: set[Peer] = set()
         self._moderators: set[Peer] = set()
         self._public: set[Peer] = set()
+        self._stages: set[Peer] = set()
         self._by_client: dict[str, set[Peer]] = {}
         self._attendees = 0
         """Distinct attendee client ids with at least one open connection."""
@@ -330,7 +334,10 @@ class Hub:
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.path == "/healthz":
             return connection.respond(200, "ok\n")
-        if len(self._peers) + self._handshakes >= self.config.max_connections:
+        # Room is kept beyond the cap for moderators and stage screens: a full room must
+        # never lock out the dashboard reconnecting after a blip. Attendees past the cap
+        # are refused at hello.
+        if len(self._peers) + self._handshakes >= self.config.max_connections + RESERVED:
             log.warning("refused a connection: %d open", len(self._peers))
             return connection.respond(503, "This Fireside hub is full.\n")
         return None
@@ -394,6 +401,9 @@ class Hub:
         if name is not None and not isinstance(name, str):
             await self._refuse(ws, p.BAD_MESSAGE, "name must be a string.")
             return None
+        if role == p.ATTENDEE and self._attendee_peers() >= self.config.max_connections:
+            await self._refuse(ws, p.RATE_LIMITED, "The room is full; try again in a minute.")
+            return None
         if role == p.MODERATOR:
             refusal = self._check_token(ws, message.get("token"))
             if refusal == p.RATE_LIMITED:
@@ -449,6 +459,8 @@ class Hub:
             self._moderators.add(peer)
         else:
             self._public.add(peer)
+            if peer.role == p.STAGE:
+                self._stages.add(peer)
         peers = self._by_client.setdefault(peer.client_id, set())
         if peer.role == p.ATTENDEE and not any(x.role == p.ATTENDEE for x in peers):
             self._attendees += 1
@@ -461,6 +473,7 @@ class Hub:
         self._peers.discard(peer)
         self._moderators.discard(peer)
         self._public.discard(peer)
+        self._stages.discard(peer)
         peers = self._by_client.get(peer.client_id)
         if peers is not None and peer in peers:
             peers.discard(peer)
@@ -468,6 +481,14 @@ class Hub:
                 self._attendees -= 1
             if not peers:
                 del self._by_client[peer.client_id]
+
+    def _attendee_peers(self) -> int:
+        """Open attendee connections (the connection cap counts these)."""
+        return (
+            len(self._peers)
+            - len(self._moderators)
+            - sum(1 for peer in self._public if peer.role == p.STAGE)
+        )
 
     @property
     def connected(self) -> int:

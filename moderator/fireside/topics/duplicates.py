@@ -28,7 +28,9 @@ from fireside.topics.vocab import OTHER, THEMES
 
 THRESHOLD = 0.45
 #: Candidates scored in full per question, the strongest by shared distinctive weight.
-MAX_CANDIDATES = 64
+MAX_CANDIDATES = 32
+#: A key in more questions than this (or a fifth of them) is only used to rank candidates.
+COMMON_POSTINGS = 200
 """Similarity from which two questions count as the same (tuned on the development pairs, and
 checked on our own pairs in tests/data/duplicates-own.jsonl)."""
 CONTRAST = 1.5
@@ -165,10 +167,19 @@ class DuplicateIndex:
         # that "model", in half the questions, does not make half the index a candidate.
         distinctive = [key for key in keys if generic_weight(key) >= RETRIEVAL_WEIGHT] or keys
         vague = [key for key in keys if key not in distinctive]
+        # Walk the rarest keys' postings first; once enough candidates are found, a key in
+        # a large share of the session adds only questions that share little else.
         shared: dict[int, float] = {}
-        for key in distinctive:
+        common_share = max(COMMON_POSTINGS, len(self._keys) // 5)
+        for key in sorted(distinctive, key=lambda k: len(self._postings.get(k, ()))):
+            postings = self._postings.get(key, ())
+            if len(postings) > common_share and len(shared) >= MAX_CANDIDATES:
+                for candidate in shared:  # still credit the candidates already found
+                    if candidate in postings:
+                        shared[candidate] += memo[key]
+                continue
             weight = memo[key]
-            for candidate in self._postings.get(key, ()):
+            for candidate in postings:
                 shared[candidate] = shared.get(candidate, 0.0) + weight
         if len(shared) > MAX_CANDIDATES:
             # Keep the cost per question flat as the session grows: only the questions that

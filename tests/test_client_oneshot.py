@@ -213,11 +213,11 @@ async def test_websocket_server_that_does_not_welcome_us_is_reported(
 
 
 async def test_full_hub_is_reported_after_the_timeout(capsys, tmp_path: Path) -> None:
-    """A hub at its connection limit answers 503; the attendee is told it is full."""
+    """A full room keeps the attendee retrying; at the timeout it says the room is full."""
     async with hub_at(tmp_path, 0, max_connections=0) as hub:
         result = await run_cli(capsys, f"127.0.0.1:{hub.port}", "--ask", "hi", "--timeout", "0.5")
     assert result.code == 3
-    assert "This Fireside hub is full." in one_line(result.err)
+    assert "The room is full" in one_line(result.err)
 
 
 async def test_list_shows_id_votes_state_and_text(capsys, connect, url: str) -> None:

@@ -419,6 +419,11 @@ class Session:
                 f"{self.url} answered hello with something that is not a Fireside "
                 "message: it is not a Fireside hub."
             ) from None
+        if message["type"] == "error" and message.get("code") == p.RATE_LIMITED:
+            # A full room: not a refusal of this attendee, so keep trying with backoff.
+            raise _Transient(
+                clean_text(str(message.get("message") or "The room is full."))
+            )
         if message["type"] == "error":
             raise Refused(
                 str(message.get("code") or "error"),

@@ -8,16 +8,13 @@ every run.
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from websockets.sync.client import ClientConnection, connect
 
 from fireside.hub import HubConfig
 from fireside.runner import HubThread
+
+from .export_session import Wire
 
 TOKEN = "snapshot-token"
 #: Ten minutes before the reference session's planned start (10:30 in Munich).
@@ -82,40 +79,6 @@ ON_AIR = 3
 ANSWERED = (2, 10, 15)
 
 
-class Wire:
-    """A blocking protocol client for building fixtures."""
-
-    def __init__(self, url: str, role: str = "attendee", name: str | None = None) -> None:
-        # Entered as a context manager (closed in ``close``), as websockets asks.
-        self.ws: ClientConnection = connect(url, max_size=None, max_queue=None).__enter__()
-        hello: dict[str, Any] = {
-            "type": "hello",
-            "protocol": 1,
-            "role": role,
-            "client_id": uuid.uuid4().hex,
-        }
-        if role == "moderator":
-            hello["token"] = TOKEN
-        if name:
-            hello["name"] = name
-        self.ws.send(json.dumps(hello))
-        self.welcome = json.loads(self.ws.recv(timeout=5))
-        self._next = 0
-
-    def request(self, message: dict[str, Any]) -> dict[str, Any]:
-        self._next += 1
-        request_id = f"f{self._next}"
-        self.ws.send(json.dumps({**message, "request_id": request_id}))
-        while True:
-            reply = json.loads(self.ws.recv(timeout=5))
-            if reply.get("request_id") == request_id and reply["type"] in ("ack", "error"):
-                assert reply["type"] == "ack", reply
-                return reply
-
-    def close(self) -> None:
-        self.ws.close()
-
-
 def build_session(url: str, now: list[float]) -> None:
     """Ask, vote and moderate through the hub until it holds the reference session."""
     for index, (text, name) in enumerate(QUESTIONS, start=1):
@@ -123,7 +86,7 @@ def build_session(url: str, now: list[float]) -> None:
         attendee = Wire(url, name=name)
         attendee.request({"type": "ask", "text": text})
         attendee.close()
-    moderator = Wire(url, role="moderator")
+    moderator = Wire(url, role="moderator", token=TOKEN)
     for question_id in APPROVED:
         moderator.request({"type": "approve", "question_id": question_id})
     for question_id in REJECTED:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import tzinfo
 from typing import Any
 
@@ -9,8 +10,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import DataTable, Digits, ProgressBar, Static
+from textual.widgets.data_table import RowKey
 
 from . import messages
 from .format import clock_time, drift_minutes, mmss, plural
@@ -96,6 +99,22 @@ class QuestionTable(DataTable[Any]):
         self._rows: dict[int, tuple[Any, ...]] = {}
         self._questions: dict[int, dict[str, Any]] = {}
         self._text_width = 0
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """Skip measuring every new cell: our columns have fixed widths, rows one line.
+
+        Textual measures each cell of each new row to size auto-width columns, which made
+        opening a session of 5,000 questions spend over a second measuring 20,000 cells
+        whose widths are fixed anyway. Only the scrollable size has to follow the rows.
+        """
+        if any(column.auto_width for column in self.columns.values()):
+            super()._update_dimensions(new_rows)
+            return
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        header = self.header_height if self.show_header else 0
+        self.virtual_size = Size(
+            width + self._row_label_column_width, self._total_row_height + header
+        )
 
     def _add_columns(self) -> None:
         for key, width in self.layout_columns:

@@ -18,8 +18,11 @@ test: $(STAMP)
 # Load and speed measurements; results and machine in docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_dashboard.py --questions 2000 --runs 3
+	$(BIN)/python benchmarks/bench_dashboard.py --questions 5000 --runs 3
 	$(BIN)/python benchmarks/bench_hub.py --runs 3
 	$(BIN)/python benchmarks/bench_client.py --runs 20
+	$(BIN)/python benchmarks/bench_topics.py
+	$(BIN)/python benchmarks/bench_export.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

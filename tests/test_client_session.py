@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -19,17 +18,12 @@ from fireside_ask.session import Refused, Session, backoff_delays
 from fireside_ask.state import Event, HubState
 
 from .conftest import TOKEN
+from .test_hub_durability import free_port
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.anyio
 
 FAST = {"backoff_base": 0.05, "backoff_cap": 0.2}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def until(predicate: Callable[[], bool], within: float = 5.0) -> None:

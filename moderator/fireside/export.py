@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from fireside_ask import protocol as p
+from fireside_ask.text import plural
 
 from .agenda import Agenda
 from .clock import FINISHED, PAUSED, RUNNING, Clock, Event
@@ -43,7 +44,6 @@ from .markdown import (
     escape_markdown,
     long_date,
     over_under,
-    plural,
     table_row,
     zone_label,
 )

@@ -34,7 +34,7 @@ from websockets.http11 import Request, Response
 
 from fireside_ask import protocol as p
 from fireside_ask.protocol import ProtocolError
-from fireside_ask.text import clean_name
+from fireside_ask.text import clean_name, plural
 
 from .agenda import Agenda, default_agenda
 from .clock import Clock, ClockError, Event
@@ -797,7 +797,7 @@ class Hub:
             if not bucket.take():
                 raise RoomError(
                     p.RATE_LIMITED,
-                    f"You can ask {_times(self.config.questions_per_minute, 'question')} a minute; "
+                    f"You can ask {plural(self.config.questions_per_minute, 'question')} a minute; "
                     f"try again in {bucket.retry_after():.0f} s.",
                 )
             now = self.clock()
@@ -848,7 +848,7 @@ class Hub:
         if not bucket.take():
             raise RoomError(
                 p.RATE_LIMITED,
-                f"You can vote {_times(self.config.votes_per_minute, 'time')} a minute; "
+                f"You can vote {plural(self.config.votes_per_minute, 'time')} a minute; "
                 f"try again in {bucket.retry_after():.0f} s.",
             )
         question, change = self.room.vote(
@@ -954,10 +954,6 @@ class Hub:
     def current_segment(self) -> str | None:
         """Id of the agenda segment running now (``None`` before the start and after)."""
         return self.clock_model.current_segment_id()
-
-
-def _times(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _keyed(counts: dict[int, int]) -> dict[str, int]:

@@ -64,11 +64,6 @@ def escape_markdown(text: str) -> str:
     return "\\" + text if text.startswith(_AT_START) else text
 
 
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """``1 vote``, ``2 votes``; ``words`` for irregular plurals."""
-    return f"{count} {word if count == 1 else words or word + 's'}"
-
-
 def table_row(cells: list[str]) -> str:
     """One GFM table row; the cells must already be escaped."""
     return "| " + " | ".join(cells) + " |"

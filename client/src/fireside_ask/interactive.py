@@ -23,7 +23,6 @@ from .config import Config
 from .render import (
     header,
     on_air_line,
-    plural,
     question_line,
     question_lines,
     safe,
@@ -31,6 +30,7 @@ from .render import (
 )
 from .session import Refused, Request, Session, SessionError
 from .state import Event
+from .text import plural
 
 HELP = """\
 Type a question and press Enter to send it. Commands:

@@ -13,9 +13,10 @@ import sys
 from collections.abc import Awaitable
 from typing import Any
 
-from .render import make_console, plural, question_lines, safe
+from .render import make_console, question_lines, safe
 from .session import NotAHub, Session, Unreachable
 from .state import Message
+from .text import plural
 
 
 async def _until(

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from . import protocol as p
 from .state import HubState
-from .text import clean_text
+from .text import clean_text, plural
 
 STATE_LABELS = {
     p.PENDING: "pending",
@@ -45,10 +45,6 @@ def safe(value: Any, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def question_line(

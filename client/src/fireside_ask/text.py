@@ -65,6 +65,15 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", _SPACES.sub(" ", "".join(joined))).strip()
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 vote``, ``2 votes``; ``words`` for irregular plurals (``person``, ``people``).
+
+    One helper for every place that counts things for people: the client, the hub's
+    messages, the dashboard and the export.
+    """
+    return f"{count} {word if count == 1 else words or word + 's'}"
+
+
 def clean_name(name: str, limit: int = 40) -> str:
     """Clean a display name and cut it to ``limit`` characters."""
     return clean_text(name)[:limit].strip()

@@ -20,10 +20,6 @@ def drift_minutes(seconds: float) -> str:
     return f"{minutes:+d}m" if minutes else "±0"
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def clock_time(epoch: float | None, timezone: tzinfo | None) -> str:
     """``10:42`` in the session's time zone (the agenda's ``starts_at`` zone, else local)."""
     if epoch is None:

@@ -15,8 +15,10 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Digits, ProgressBar, Static
 from textual.widgets.data_table import RowKey
 
+from fireside_ask.text import plural
+
 from . import messages
-from .format import clock_time, drift_minutes, mmss, plural
+from .format import clock_time, drift_minutes, mmss
 
 
 def set_text(widget: Static, content: Text, *, layout: bool = False) -> None:

@@ -269,16 +269,19 @@ async def test_list_prints_hub_text_literally_never_as_markup_or_escapes(
 
 
 async def test_vote_and_unvote_print_the_new_count(capsys, connect, url: str) -> None:
-    """``--vote ID`` counts a vote and ``--unvote ID`` takes it back, showing the total."""
+    """``--vote ID`` counts a vote, says so when it was already given, ``--unvote`` takes it back."""
     moderator = await connect("moderator")
     await moderator.request({"type": "settings", "auto_approve": True})
     await (await connect()).ask("What about Qwen?")
     voted = await run_cli(capsys, url, "--vote", "1")
-    assert (voted.code, voted.out) == (0, "Voted for #1: 1 vote.\n")
+    assert (voted.code, voted.out) == (0, "Voted for #1 (1 vote).\n")
     again = await run_cli(capsys, url, "--vote", "1")
-    assert again.out == "Voted for #1: 1 vote.\n"
+    assert (again.code, again.out) == (
+        0,
+        "You already voted for #1 (1 vote); --unvote 1 takes it back.\n",
+    )
     unvoted = await run_cli(capsys, url, "--unvote", "1")
-    assert (unvoted.code, unvoted.out) == (0, "Took back your vote on #1: 0 votes.\n")
+    assert (unvoted.code, unvoted.out) == (0, "Took back your vote on #1 (0 votes).\n")
 
 
 async def test_vote_for_a_missing_question_exits_one(capsys, url: str) -> None:

@@ -121,9 +121,9 @@ class HubConfig:
     """Largest frame a client may send, in bytes (close 1009 beyond)."""
     max_chars: int = p.MAX_QUESTION_CHARS
     """Longest question, in characters after cleaning."""
-    questions_per_minute: int = 3
+    questions_per_minute: int = p.QUESTIONS_PER_MINUTE
     """Asks allowed per attendee per minute."""
-    votes_per_minute: int = 30
+    votes_per_minute: int = p.VOTES_PER_MINUTE
     """Votes allowed per attendee per minute."""
     bad_frames_per_minute: int = 20
     """Bad frames tolerated per connection per minute before it is closed."""
@@ -864,6 +864,9 @@ class Hub:
                 "question_id": question.id,
                 "up": message.get("up", True),
                 "votes": self.room.vote_count(question.id),
+                # False for a repeated vote (or taking back one never given), so the
+                # client can say "you already voted" rather than "voted".
+                "changed": bool(change.votes),
             },
         )
         self._announce(change)

@@ -255,7 +255,9 @@ class Room:
             raise RoomError(p.BAD_MESSAGE, '"up" must be true or false.')
         asked = self.get(question_id)
         question = self.questions[self.root(asked.id)]
-        if not question.public and question.client_id != client_id:
+        # The asker of a merged question may vote for it even when it went into a
+        # question still pending: they were told their vote counts there.
+        if not question.public and client_id not in (question.client_id, asked.client_id):
             raise RoomError(p.NOT_FOUND, f"There is no question #{asked.id}.")
         if question.state == p.REJECTED:
             raise RoomError(p.INVALID_STATE, f"Question #{question.id} cannot take votes.")

@@ -13,10 +13,9 @@ import sys
 from collections.abc import Awaitable
 from typing import Any
 
-from .render import make_console, question_lines, safe
+from .render import make_console, question_lines, safe, vote_message
 from .session import NotAHub, Session, Unreachable
 from .state import Message
-from .text import plural
 
 
 async def _until(
@@ -90,10 +89,7 @@ async def run_oneshot(
         elif vote is not None:
             request = session.vote(vote, up)
             ack = await _until(session, runner, request.future, deadline, timeout)
-            qid, count = ack.get("question_id", vote), ack.get("votes")
-            votes = f": {plural(count, 'vote')}" if isinstance(count, int) else ""
-            verb = "Voted for" if up else "Took back your vote on"
-            print(f"{verb} #{qid}{votes}.", flush=True)
+            print(vote_message(vote, up, ack, take_back="--unvote"), flush=True)
         else:
             console = make_console()
             lines = list(question_lines(session.state))

@@ -311,3 +311,16 @@ async def test_asker_can_vote_for_their_question_merged_into_a_pending_one(conne
     stranger = await connect()
     refused = await stranger.request({"type": "vote", "question_id": 2})
     assert refused["code"] == "not_found"
+
+
+async def test_help_names_the_limits_the_hub_announced(tmp_path: Path) -> None:
+    """``/help`` says how long a question may be and how many questions and votes a minute."""
+    from .test_client_session import hub_at
+
+    async with hub_at(tmp_path, 0, max_chars=200, questions_per_minute=2) as hub:
+        attendee = Screen(f"ws://127.0.0.1:{hub.port}", "p" * 32)
+        async with running(attendee.session):
+            await attendee.shows("Type your question")
+            attendee.type("/help")
+            line = await attendee.shows("Limits:")
+    assert line == "Limits: 200 characters a question, 2 questions and 30 votes a minute."

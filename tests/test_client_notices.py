@@ -276,7 +276,13 @@ async def test_list_while_offline_says_it_is_offline(tmp_path: Path) -> None:
         await attendee.shows("Not connected:")
         attendee.type("/list")
         line = await attendee.shows("Offline")
+        hint = await attendee.shows("Still trying")
     assert line == "Offline (trying to reconnect): the list was empty when the connection dropped."
+    assert hint == (
+        f"Still trying to reach the hub at {url} (connection refused); "
+        "your questions wait until it is back. /quit leaves."
+    )
+    assert "check the address" not in attendee.text
     assert "No questions on the list yet." not in attendee.text
 
 

@@ -177,12 +177,18 @@ class Interactive:
     def _on_disconnected(self, event: Event) -> None:
         self.failures += 1
         reason = safe(event.message.get("reason")) or "connection lost"
-        if self.failures == HINT_AFTER_FAILURES:
+        if self.failures == HINT_AFTER_FAILURES and not self.welcomed:
             # Retrying forever is right for a hub that restarts, but an attendee who
             # mistyped the address would wait forever too: say what is being tried.
             self.say(
                 f"Still no hub at {self.url} ({reason}). Please check the address the "
                 "speakers showed; fireside-ask keeps trying. /quit leaves.",
+                style="yellow",
+            )
+        elif self.failures == HINT_AFTER_FAILURES:
+            self.say(
+                f"Still trying to reach the hub at {self.url} ({reason}); "
+                "your questions wait until it is back. /quit leaves.",
                 style="yellow",
             )
         if self.outage_reported:

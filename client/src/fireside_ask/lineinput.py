@@ -18,11 +18,14 @@ import asyncio
 import codecs
 import contextlib
 import os
+import shutil
 import sys
 import threading
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
+
+from rich.cells import cell_len
 
 PROMPT = "> "
 
@@ -94,7 +97,12 @@ class LineInput:
             yield
             return
         out = sys.stdout
-        out.write("\r\x1b[K")
+        # A long line wraps over several rows: go up to its first row, then clear to the
+        # end of the screen. (This assumes the cursor is at the end of the line, where
+        # it is while someone types.)
+        typed = cell_len(PROMPT + self.readline.get_line_buffer())
+        rows = typed // max(1, shutil.get_terminal_size().columns)
+        out.write("\r" + (f"\x1b[{rows}A" if rows else "") + "\x1b[J")
         out.flush()
         try:
             yield

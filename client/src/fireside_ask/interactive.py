@@ -2,7 +2,8 @@
 
 Plain lines on a plain terminal, no full-screen interface, so that it works over SSH, in a
 small window and with a screen reader. Standard input is read by a daemon thread that hands
-each line to the event loop, so waiting for the attendee never blocks the connection.
+each line to the event loop (``lineinput``, with readline's editing and history on a
+terminal), so waiting for the attendee never blocks the connection.
 """
 
 from __future__ import annotations

@@ -43,9 +43,11 @@ from .room import Change, Question, Room, RoomError
 from .store import (
     Store,
     Write,
+    action_undone_write,
     action_write,
     event_write,
     meta_write,
+    question_update,
     question_write,
     vote_write,
 )
@@ -196,7 +198,8 @@ class Hub:
         self._asks: dict[str, Bucket] = {}
         self._votes: dict[str, Bucket] = {}
         self._auth_failures: dict[str, Bucket] = {}
-        self._inflight: dict[int, asyncio.Future[None]] = {}
+        self._inflight: dict[tuple[str, str], asyncio.Future[None]] = {}
+        """Commits of asks not yet on disk, by (client_id, request_id): a resend waits."""
         self._dirty_votes: set[int] = set()
         self._last_presence = -1
         self.peak_connected = 0
@@ -322,8 +325,11 @@ class Hub:
     def _reload(self) -> None:
         """After a failed commit, make memory match the disk again."""
         assert self.store is not None
+        assert self._writer is not None
         room = Room(auto_approve=self.room.auto_approve, max_chars=self.config.max_chars)
         self.store.load_room(room)
+        # Writes decided on the old room carry its generation; the writer refuses them.
+        room.generation = self._writer.generation
         self.room = room
         self._index_duplicates()
         log.error(
@@ -731,8 +737,10 @@ class Hub:
             self._push(self._peers, {"type": "presence", "connected": connected})
         if self.peak_connected > self._stored_peak and self._writer is not None:
             self._stored_peak = self.peak_connected
-            asyncio.ensure_future(
-                self._writer.write([meta_write("peak_connected", str(self.peak_connected))])
+            # Best effort: a failed write (disk full) is logged by the writer and retried
+            # with the next peak; the future retrieves its own exception.
+            self._writer.submit(
+                [meta_write("peak_connected", str(self.peak_connected))], self.room.generation
             )
 
     # --- requests ------------------------------------------------------------------
@@ -764,19 +772,36 @@ class Hub:
         except RoomError as exc:
             self._reply(peer, p.error(exc.code, exc.message, request_id))
 
-    async def _commit(self, writes: list[Write]) -> None:
+    def _queue(self, writes: list[Write]) -> asyncio.Future[None]:
+        """Queue writes decided on the current room; call it in the step that decided them.
+
+        No ``await`` may come between a decision and this call: a failed commit in between
+        would reload the room, and the write would carry a decision the disk never saw.
+        The writer refuses any write stamped with an older room's generation.
+        """
         assert self._writer is not None
+        return self._writer.submit(writes, self.room.generation)
+
+    @staticmethod
+    async def _committed(future: asyncio.Future[None]) -> None:
+        """Wait for a queued write; a failed commit becomes an ``internal`` error."""
         try:
-            await self._writer.write(writes)
+            # Shield: a client that disconnects must not cancel a commit others wait on.
+            await asyncio.shield(future)
         except Exception:
             raise RoomError(p.INTERNAL, "The hub could not save that; please try again.") from None
 
     @staticmethod
     def _change_writes(change: Change, now: float) -> list[Write]:
-        writes = [question_write(q) for q in change.questions]
+        writes = [
+            question_write(q) if q.id in change.created else question_update(q)
+            for q in change.questions
+        ]
         writes += [vote_write(qid, cid, up, now) for qid, cid, up in change.votes]
         if change.action is not None:
-            writes.append(action_write(change.action))
+            writes.append(
+                action_undone_write(change.action) if change.undo else action_write(change.action)
+            )
         return writes
 
     async def _on_ping(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
@@ -811,12 +836,14 @@ class Hub:
             )
             assert change is not None
             self._suggest(question)
-            done = asyncio.ensure_future(self._commit(self._change_writes(change, now)))
-            self._inflight[question.id] = done
+            done = self._queue(self._change_writes(change, now))
+            self._inflight[key] = done
             try:
-                await asyncio.shield(done)
+                await self._committed(done)
             finally:
-                self._inflight.pop(question.id, None)
+                # Only our own entry: after a reload the same key may be asked again.
+                if self._inflight.get(key) is done:
+                    del self._inflight[key]
             log.info("question #%d from %s", question.id, peer.client_id[:8])
             self._reply(
                 peer,
@@ -829,9 +856,11 @@ class Hub:
             )
             self._announce(change)
             return
-        pending = self._inflight.get(existing)
+        pending = self._inflight.get(key)
         if pending is not None:
-            await asyncio.shield(pending)
+            await self._committed(pending)
+        if self.room.requests.get(key) != existing:  # pragma: no cover - reloaded meanwhile
+            raise RoomError(p.INTERNAL, "The hub could not save that; please try again.")
         self._reply(
             peer,
             {
@@ -855,7 +884,7 @@ class Hub:
             peer.client_id, message.get("question_id"), message.get("up", True)
         )
         if change.votes:
-            await self._commit(self._change_writes(change, self.clock()))
+            await self._committed(self._queue(self._change_writes(change, self.clock())))
         self._reply(
             peer,
             {
@@ -871,7 +900,7 @@ class Hub:
     async def _on_action(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
         now = self.clock()
         change = self.room.act(message["type"], message, now=now, segment=self.current_segment())
-        await self._commit(self._change_writes(change, now))
+        await self._committed(self._queue(self._change_writes(change, now)))
         assert change.action is not None
         log.info("moderator: %s #%d", change.action.kind, change.action.question_id)
         self._reply(
@@ -887,7 +916,7 @@ class Hub:
 
     async def _on_undo(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
         change = self.room.undo()
-        await self._commit(self._change_writes(change, self.clock()))
+        await self._committed(self._queue(self._change_writes(change, self.clock())))
         assert change.action is not None
         log.info("moderator: undo %s #%d", change.action.kind, change.action.question_id)
         self._reply(
@@ -907,7 +936,7 @@ class Hub:
         auto_approve = message.get("auto_approve")
         if not isinstance(auto_approve, bool):
             raise RoomError(p.BAD_MESSAGE, '"auto_approve" must be true or false.')
-        await self._commit([meta_write("auto_approve", json.dumps(auto_approve))])
+        await self._committed(self._queue([meta_write("auto_approve", json.dumps(auto_approve))]))
         self.room.auto_approve = auto_approve
         self._reply(peer, {"type": "ack", "request_id": request_id})
         self._push(self._peers, {"type": "settings", "auto_approve": auto_approve})
@@ -923,7 +952,9 @@ class Hub:
             event = trial.command(action, now, seconds)
         except ClockError as exc:
             raise RoomError(p.INVALID_STATE, str(exc)) from None
-        await self._commit([event_write(now, f"clock.{event.kind}", event.to_data())])
+        await self._committed(
+            self._queue([event_write(now, f"clock.{event.kind}", event.to_data())])
+        )
         before.apply(event)
         log.info("moderator: clock %s", event.kind)
         snapshot = before.snapshot(now)

@@ -16,6 +16,7 @@ from fireside_ask.protocol import DEFAULT_PORT
 
 from . import __version__
 from .agenda import AgendaError, default_agenda, load_agenda
+from .dblock import StartError
 from .hub import Hub, HubConfig
 from .store import StoreError
 
@@ -292,7 +293,8 @@ def _log_to_file(path: Path) -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    # delay: a hub that cannot start (port taken, database in use) leaves no log behind.
+    handler = logging.FileHandler(path, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
 
@@ -606,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("fireside.ws").setLevel(logging.WARNING)
     try:
         return int(args.func(args))
-    except (AgendaError, StoreError) as exc:
+    except (AgendaError, StoreError, StartError) as exc:
         print(f"fireside: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

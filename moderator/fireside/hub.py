@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import hmac
 import json
 import logging
@@ -38,6 +39,7 @@ from fireside_ask.text import clean_name, plural
 
 from .agenda import Agenda, default_agenda
 from .clock import Clock, ClockError, Event
+from .dblock import DatabaseLock, StartError
 from .limits import Bucket
 from .room import Change, Question, Room, RoomError
 from .store import (
@@ -186,6 +188,7 @@ class Hub:
         self.token_generated = False
         """Whether the token came from the database or was just made (so it is printed)."""
         self._writer: Writer | None = None
+        self._lock: DatabaseLock | None = None
         self._server: Server | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._peers: set[Peer] = set()
@@ -218,42 +221,78 @@ class Hub:
 
     # --- life cycle ----------------------------------------------------------------
     async def start(self) -> None:
-        """Open the database, load the session and start listening."""
-        self.store = Store(self.config.db_path)
-        self.store.load_room(self.room)
-        self._index_duplicates()
-        clock_events = [
-            Event(at, kind.removeprefix("clock."), int(data.get("seconds", 0)))
-            for _, at, kind, data in self.store.events()
-            if kind.startswith("clock.")
-        ]
-        self.clock_model = Clock.replay(self.config.agenda, clock_events)
-        self._resolve_settings()
+        """Bind the port, lock and open the database, load the session, start serving.
+
+        The port is bound first and the database locked second, so that a hub that
+        cannot run (port taken, another hub on the file) has written nothing at all.
+        The socket only listens once the session is loaded (connections before that are
+        refused, and clients retry).
+        """
+        self._server = await self._bind()
+        try:
+            self._lock = DatabaseLock.acquire(self.config.db_path)
+            self.store = Store(self.config.db_path)
+            self.store.load_room(self.room)
+            self._index_duplicates()
+            clock_events = [
+                Event(at, kind.removeprefix("clock."), int(data.get("seconds", 0)))
+                for _, at, kind, data in self.store.events()
+                if kind.startswith("clock.")
+            ]
+            self.clock_model = Clock.replay(self.config.agenda, clock_events)
+            self._resolve_settings()
+        except BaseException:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+            if self.store is not None:
+                self.store.close()
+                self.store = None
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+            raise
         self._writer = Writer(self.store, on_failure=self._reload)
         self._writer.start()
-        origins: list[str | None] = [None, *self.config.allowed_origins]
-        self._server = await serve(
-            self._handle,
-            self.config.host,
-            self.config.port,
-            ssl=self._tls_context(),
-            # A room reconnecting at once (Wi-Fi back) overflows asyncio's default listen
-            # backlog of 100: dropped SYNs retry after 1, 3, 7 s. The kernel caps this at
-            # net.core.somaxconn.
-            backlog=min(4096, max(128, self.config.max_connections // 2)),
-            process_request=self._process_request,
-            origins=origins,  # type: ignore[arg-type]
-            max_size=self.config.max_frame,
-            compression=None,
-            max_queue=16,
-            ping_interval=20,
-            ping_timeout=20,
-            close_timeout=5,
-            server_header="Fireside",
-            logger=_WS_LOG,
-        )
+        await self._server.start_serving()
         self._ticker = asyncio.create_task(self._tick(), name="fireside-ticker")
         log.info("hub listening on port %d with %d questions", self.port, len(self.room.questions))
+
+    async def _bind(self) -> Server:
+        """Bind the listening socket, without serving yet; a taken port is a ``StartError``."""
+        origins: list[str | None] = [None, *self.config.allowed_origins]
+        try:
+            return await serve(
+                self._handle,
+                self.config.host,
+                self.config.port,
+                ssl=self._tls_context(),
+                # A room reconnecting at once (Wi-Fi back) overflows asyncio's default
+                # listen backlog of 100: dropped SYNs retry after 1, 3, 7 s. The kernel
+                # caps this at net.core.somaxconn.
+                backlog=min(4096, max(128, self.config.max_connections // 2)),
+                start_serving=False,
+                process_request=self._process_request,
+                origins=origins,  # type: ignore[arg-type]
+                max_size=self.config.max_frame,
+                compression=None,
+                max_queue=16,
+                ping_interval=20,
+                ping_timeout=20,
+                close_timeout=5,
+                server_header="Fireside",
+                logger=_WS_LOG,
+            )
+        except OSError as exc:
+            where = f"port {self.config.port}"
+            if exc.errno == errno.EADDRINUSE:
+                raise StartError(
+                    f"{where} is already in use (another hub?); stop it, or choose another "
+                    "with --port."
+                ) from None
+            if exc.errno == errno.EACCES:
+                raise StartError(f"{where} needs privileges; choose one above 1023.") from None
+            raise StartError(f"cannot listen on {where}: {exc.strerror or exc}") from None
 
     def _tls_context(self) -> ssl.SSLContext | None:
         if self.config.certfile is None:
@@ -312,6 +351,9 @@ class Hub:
             await self._writer.close()
         if self.store is not None:
             self.store.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
         self._closed.set()
         log.info("hub stopped")
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any
 
+from .dblock import StartError
 from .hub import Hub, HubConfig
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class HubThread:
         except BaseException as exc:  # surfaced to start() if it happens before ready
             self._error = exc
             self._ready.set()
-            if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            if not isinstance(exc, (KeyboardInterrupt, SystemExit, StartError)):
                 log.exception("the hub thread failed")
 
     async def _serve(self) -> None:

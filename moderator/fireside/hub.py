@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import functools
 import hmac
 import json
 import logging
@@ -37,6 +38,7 @@ from fireside_ask import protocol as p
 from fireside_ask.protocol import ProtocolError
 from fireside_ask.text import clean_name, plural
 
+from .admission import GuardedConnection
 from .agenda import Agenda, default_agenda
 from .clock import Clock, ClockError, Event
 from .dblock import DatabaseLock, StartError
@@ -71,6 +73,11 @@ _WS_LOG.addFilter(_NoFrameContents())
 
 #: Connections kept free beyond ``max_connections`` for moderators and stage screens.
 RESERVED = 16
+
+#: Connections allowed to wait for their ``hello`` at once, at least: beyond this the
+#: oldest waiting one is cut to let a new one in, so silent sockets cannot hold the door
+#: shut on the moderator. Scales up with ``max_connections`` for reconnect storms.
+MIN_PENDING = 32
 
 #: A connection whose backlog stays above this, with no progress, for ``stall_timeout``
 #: seconds is not reading.
@@ -120,7 +127,15 @@ class HubConfig:
     auto_approve: bool | None = None
     """Skip the moderation queue; ``None`` keeps the stored setting (default off)."""
     max_connections: int = 5000
-    """Open connections beyond this are refused with HTTP 503."""
+    """Attendee connections beyond this are refused at ``hello`` ("the room is full")."""
+    max_stages: int = 8
+    """Stage screens open at once; more are refused at ``hello``, so that stage screens
+    (which need no token) can never fill the moderators' reserve."""
+    frames_burst: int = 60
+    """Frames (pings included) a connection may send at once before its budget runs out."""
+    frames_per_second: float = 10.0
+    """How fast that budget refills; past it the connection is closed with 1008.
+    Moderators are exempt once their token is checked."""
     max_frame: int = p.MAX_FRAME_BYTES
     """Largest frame a client may send, in bytes (close 1009 beyond)."""
     max_chars: int = p.MAX_QUESTION_CHARS
@@ -207,7 +222,8 @@ class Hub:
         self._last_presence = -1
         self.peak_connected = 0
         self._stored_peak = 0
-        self._handshakes = 0
+        self._pending: dict[ServerConnection, None] = {}
+        """Connections waiting for their ``hello``, oldest first."""
         self._closed = asyncio.Event()
         self._handlers: dict[str, Handler] = {
             "ping": self._on_ping,
@@ -282,6 +298,14 @@ class Hub:
                 close_timeout=5,
                 server_header="Fireside",
                 logger=_WS_LOG,
+                create_connection=functools.partial(  # type: ignore[arg-type]
+                    GuardedConnection,
+                    write_cap=self.config.write_buffer_limit,
+                    budget=lambda: Bucket(
+                        self.config.frames_burst,
+                        self.config.frames_burst / self.config.frames_per_second,
+                    ),
+                ),
             )
         except OSError as exc:
             where = f"port {self.config.port}"
@@ -384,18 +408,26 @@ class Hub:
             return connection.respond(200, "ok\n")
         # Room is kept beyond the cap for moderators and stage screens: a full room must
         # never lock out the dashboard reconnecting after a blip. Attendees past the cap
-        # are refused at hello.
-        if len(self._peers) + self._handshakes >= self.config.max_connections + RESERVED:
+        # are refused at hello, stage screens past theirs too; only connections that said
+        # hello count here, so sockets that stay silent cannot fill the reserve.
+        if len(self._peers) >= self.config.max_connections + RESERVED:
             log.warning("refused a connection: %d open", len(self._peers))
             return connection.respond(503, "This Fireside hub is full.\n")
+        if len(self._pending) >= max(MIN_PENDING, self.config.max_connections // 10):
+            # Cut the connection that has waited longest for its hello: a real client
+            # says hello at once, so the oldest silent one is the likeliest squatter.
+            oldest = next(iter(self._pending))
+            del self._pending[oldest]
+            log.warning("cut a connection that did not say hello, to let a new one in")
+            oldest.transport.abort()
         return None
 
     async def _handle(self, ws: ServerConnection) -> None:
-        self._handshakes += 1
+        self._pending[ws] = None
         try:
             peer = await self._hello(ws)
         finally:
-            self._handshakes -= 1
+            self._pending.pop(ws, None)
         if peer is None:
             return
         try:
@@ -408,10 +440,14 @@ class Hub:
 
     async def _refuse(self, ws: ServerConnection, code: str, message: str) -> None:
         try:
-            await ws.send(p.encode(p.error(code, message)))
-            await ws.close(p.CLOSE_POLICY, message[:120])
+            # A client that does not read would hold a refusal forever.
+            async with asyncio.timeout(self.config.close_grace):
+                await ws.send(p.encode(p.error(code, message)))
+                await ws.close(p.CLOSE_POLICY, message[:120])
         except ConnectionClosed:
             pass
+        except TimeoutError:
+            ws.transport.abort()
 
     async def _hello(self, ws: ServerConnection) -> Peer | None:
         try:
@@ -452,6 +488,11 @@ class Hub:
         if role == p.ATTENDEE and self._attendee_peers() >= self.config.max_connections:
             await self._refuse(ws, p.RATE_LIMITED, "The room is full; try again in a minute.")
             return None
+        if role == p.STAGE and len(self._stages) >= self.config.max_stages:
+            await self._refuse(
+                ws, p.RATE_LIMITED, f"{self.config.max_stages} stage screens are open already."
+            )
+            return None
         if role == p.MODERATOR:
             refusal = self._check_token(ws, message.get("token"))
             if refusal == p.RATE_LIMITED:
@@ -460,6 +501,8 @@ class Hub:
             if refusal is not None:
                 await self._refuse(ws, refusal, "The moderator token is missing or wrong.")
                 return None
+        if role == p.MODERATOR and isinstance(ws, GuardedConnection):
+            ws.budget = None  # the token holder drives the session; never throttle it
         peer = Peer(
             ws=ws,
             role=role,

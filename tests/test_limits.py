@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import io
 import json
 import os
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from fireside.cli import build_parser, hub_config
 from fireside.hub import Hub, HubConfig
 
 from .conftest import TOKEN
@@ -177,3 +179,63 @@ async def test_a_flooding_connection_is_closed_and_others_are_still_answered(
         assert code in (1008, 1006), f"the flooder was never closed (code {code})"
         await voter.close()
         await moderator.close()
+
+
+# --- 7. per-address limits --------------------------------------------------------------
+
+
+async def test_one_address_minting_client_ids_is_capped_and_the_moderator_told(
+    hub_config: HubConfig,
+) -> None:
+    """Fresh client_ids from one address past the ceiling are refused; the moderator hears."""
+    hub_config.new_clients_per_minute = 25
+    async with Hub(hub_config) as hub:
+        url = f"ws://127.0.0.1:{hub.port}"
+        moderator = await RawClient.open(url, role="moderator", token=TOKEN)
+        # A conference NAT: many real attendees behind one address all get in.
+        crowd = [await RawClient.open(url) for _ in range(25)]
+        assert all(c.welcome["type"] == "welcome" for c in crowd)
+        extra = await RawClient.open(url)
+        assert extra.welcome["type"] == "error" and extra.welcome["code"] == "rate_limited"
+        notice = await moderator.expect("limit", limit="new_clients")
+        assert notice["address"] == "127.0.0.1" and "25" in notice["message"]
+        # People already known come back freely: a Wi-Fi blip must not lock the room out.
+        back = await RawClient.open(url, client_id=crowd[0].welcome["client_id"])
+        assert back.welcome["type"] == "welcome"
+        for client in [*crowd, back, moderator]:
+            await client.close()
+
+
+async def test_one_address_flooding_questions_is_capped_and_the_moderator_told(
+    hub_config: HubConfig,
+) -> None:
+    """Questions from one address past its ceiling are refused, however many ids it uses."""
+    hub_config.questions_per_address_per_minute = 10
+    async with Hub(hub_config) as hub:
+        url = f"ws://127.0.0.1:{hub.port}"
+        moderator = await RawClient.open(url, role="moderator", token=TOKEN)
+        clients = [await RawClient.open(url) for _ in range(12)]
+        replies = [await c.ask(f"Question number {n}?") for n, c in enumerate(clients)]
+        assert [r["type"] for r in replies] == ["ack"] * 10 + ["error"] * 2
+        assert replies[-1]["code"] == "rate_limited"
+        notice = await moderator.expect("limit", limit="questions")
+        assert notice["address"] == "127.0.0.1"
+        assert len(moderator.welcome["questions"]) == 0
+        for client in [*clients, moderator]:
+            await client.close()
+
+
+def test_the_limits_are_options_of_serve_and_run_with_their_defaults() -> None:
+    """``fireside serve --help`` and ``run --help`` show every per-address limit and default."""
+    for command in ("serve", "run"):
+        with pytest.raises(SystemExit), contextlib.redirect_stdout(io.StringIO()) as out:
+            build_parser().parse_args([command, "--help"])
+        text = " ".join(out.getvalue().split())
+        for option, default in [
+            ("--new-clients-per-minute", HubConfig.new_clients_per_minute),
+            ("--questions-per-address-per-minute", HubConfig.questions_per_address_per_minute),
+            ("--max-stages", HubConfig.max_stages),
+        ]:
+            assert option in text and f"(default: {default})" in text.split(option, 1)[1]
+    args = build_parser().parse_args(["serve", "--new-clients-per-minute", "7"])
+    assert hub_config(args).new_clients_per_minute == 7

@@ -107,7 +107,8 @@ def add_hub_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=5000,
         metavar="N",
-        help="refuse connections beyond N with HTTP 503 (default: 5000)",
+        help="refuse attendees beyond N at hello; 16 more are kept for moderators and "
+        "stage screens (default: 5000)",
     )
     parser.add_argument(
         "--max-chars",
@@ -136,6 +137,31 @@ def add_hub_options(parser: argparse.ArgumentParser) -> None:
         default=30,
         metavar="N",
         help="votes per attendee per minute (default: 30)",
+    )
+    defaults = HubConfig()
+    parser.add_argument(
+        "--new-clients-per-minute",
+        type=int,
+        default=defaults.new_clients_per_minute,
+        metavar="N",
+        help="attendees never seen before that one network address may bring per minute; "
+        "high enough for a conference NAT, and known attendees always come back "
+        f"(default: {defaults.new_clients_per_minute})",
+    )
+    parser.add_argument(
+        "--questions-per-address-per-minute",
+        type=int,
+        default=defaults.questions_per_address_per_minute,
+        metavar="N",
+        help="questions one network address may ask per minute, whoever asks them "
+        f"(default: {defaults.questions_per_address_per_minute})",
+    )
+    parser.add_argument(
+        "--max-stages",
+        type=int,
+        default=defaults.max_stages,
+        metavar="N",
+        help=f"stage screens open at once (default: {defaults.max_stages})",
     )
     parser.add_argument(
         "--allow-origin",
@@ -171,6 +197,9 @@ def hub_config(args: argparse.Namespace) -> HubConfig:
         max_frame=args.max_frame,
         questions_per_minute=args.questions_per_minute,
         votes_per_minute=args.votes_per_minute,
+        new_clients_per_minute=args.new_clients_per_minute,
+        questions_per_address_per_minute=args.questions_per_address_per_minute,
+        max_stages=args.max_stages,
         allowed_origins=tuple(args.allow_origin),
         certfile=args.certfile,
         keyfile=args.keyfile,

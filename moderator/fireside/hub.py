@@ -148,6 +148,12 @@ class HubConfig:
     """Bad frames tolerated per connection per minute before it is closed."""
     auth_failures_per_minute: int = 5
     """Wrong moderator tokens tolerated per remote address per minute."""
+    new_clients_per_minute: int = 300
+    """Attendee client ids never seen before that one address may bring per minute.
+    High enough for a conference NAT (hundreds of people joining behind one address);
+    people already known reconnect freely."""
+    questions_per_address_per_minute: int = 60
+    """Questions one address may ask per minute, whatever client ids it uses."""
     allowed_origins: tuple[str, ...] = ()
     """Browser origins allowed to connect; terminal clients send no Origin and always may."""
     push_interval: float = 0.25
@@ -176,6 +182,8 @@ class Peer:
     client_id: str
     name: str | None
     strikes: Bucket
+    address: str = "?"
+    """The remote address it connected from (per-address limits count by it)."""
     backlog_since: float | None = None
     """Monotonic time since when its backlog stayed above ``STALL_BYTES`` with no progress."""
     queued: int = 0
@@ -216,6 +224,14 @@ class Hub:
         self._asks: dict[str, Bucket] = {}
         self._votes: dict[str, Bucket] = {}
         self._auth_failures: dict[str, Bucket] = {}
+        self._new_clients: dict[str, Bucket] = {}
+        """Per address: new client ids it may still bring this minute."""
+        self._address_asks: dict[str, Bucket] = {}
+        """Per address: questions it may still ask this minute."""
+        self._limit_notices: dict[str, Bucket] = {}
+        """Per (address, limit): so the moderator hears of a limit once a minute, not per hit."""
+        self._known_clients: set[str] = set()
+        """Client ids the hub has seen: they reconnect without counting as new."""
         self._inflight: dict[tuple[str, str], asyncio.Future[None]] = {}
         """Commits of asks not yet on disk, by (client_id, request_id): a resend waits."""
         self._dirty_votes: set[int] = set()
@@ -250,6 +266,7 @@ class Hub:
             self.store = Store(self.config.db_path)
             self.store.load_room(self.room)
             self._index_duplicates()
+            self._known_clients |= self._room_clients()
             clock_events = [
                 Event(at, kind.removeprefix("clock."), int(data.get("seconds", 0)))
                 for _, at, kind, data in self.store.events()
@@ -488,6 +505,23 @@ class Hub:
         if role == p.ATTENDEE and self._attendee_peers() >= self.config.max_connections:
             await self._refuse(ws, p.RATE_LIMITED, "The room is full; try again in a minute.")
             return None
+        address = _remote(ws)
+        if (
+            role == p.ATTENDEE
+            and client_id not in self._known_clients
+            and not self._allow(self._new_clients, address, self.config.new_clients_per_minute)
+        ):
+            limit = self.config.new_clients_per_minute
+            self._notify_limit(
+                address,
+                "new_clients",
+                f"{address} brought {limit} new attendees within a minute; more are refused "
+                "for now (--new-clients-per-minute).",
+            )
+            await self._refuse(
+                ws, p.RATE_LIMITED, "Too many new people from your network; try again in a minute."
+            )
+            return None
         if role == p.STAGE and len(self._stages) >= self.config.max_stages:
             await self._refuse(
                 ws, p.RATE_LIMITED, f"{self.config.max_stages} stage screens are open already."
@@ -509,7 +543,9 @@ class Hub:
             client_id=client_id,
             name=clean_name(name) or None if name else None,
             strikes=Bucket(self.config.bad_frames_per_minute, 60.0),
+            address=address,
         )
+        self._known_clients.add(client_id)
         # Join first, so that the welcome counts this attendee among the people connected.
         self._join(peer)
         welcome = p.encode(self._welcome(peer)).encode("utf-8")
@@ -521,6 +557,27 @@ class Hub:
             return None
         return peer
 
+    @staticmethod
+    def _allow(buckets: dict[str, Bucket], address: str, per_minute: int) -> bool:
+        """Spend one of ``address``'s tokens in ``buckets`` (``per_minute`` a minute)."""
+        return buckets.setdefault(address, Bucket(per_minute, 60.0)).take()
+
+    def _notify_limit(self, address: str, limit: str, message: str) -> None:
+        """Tell the moderators that an address hit a limit, at most once a minute each."""
+        if not self._allow(self._limit_notices, f"{limit} {address}", 1):
+            return
+        log.warning("limit %s hit by %s", limit, address)
+        self._push(
+            self._moderators,
+            {"type": "limit", "limit": limit, "address": address, "message": message},
+        )
+
+    def _room_clients(self) -> set[str]:
+        clients = {q.client_id for q in self.room.questions.values()}
+        for voters in self.room.votes.values():
+            clients |= voters
+        return clients
+
     def _check_token(self, ws: ServerConnection, token: Any) -> str | None:
         """Return ``None`` for the right token, else the error code to refuse with.
 
@@ -530,7 +587,7 @@ class Hub:
         generated token (144 random bits) guessing is hopeless anyway; the limit slows the
         guessing of a weak token chosen by hand and keeps the log quiet.
         """
-        address = str(ws.remote_address[0]) if ws.remote_address else "?"
+        address = _remote(ws)
         if isinstance(token, str) and hmac.compare_digest(
             token.encode("utf-8", "surrogatepass"), self.token.encode("utf-8", "surrogatepass")
         ):
@@ -904,6 +961,19 @@ class Hub:
                 peer.client_id, Bucket(self.config.questions_per_minute, 60.0)
             )
             self.room.check_text(message.get("text"))
+            if not self._allow(
+                self._address_asks, peer.address, self.config.questions_per_address_per_minute
+            ):
+                limit = self.config.questions_per_address_per_minute
+                self._notify_limit(
+                    peer.address,
+                    "questions",
+                    f"{peer.address} asked {limit} questions within a minute; more are refused "
+                    "for now (--questions-per-address-per-minute).",
+                )
+                raise RoomError(
+                    p.RATE_LIMITED, "Too many questions from your network; try again in a minute."
+                )
             if not bucket.take():
                 raise RoomError(
                     p.RATE_LIMITED,
@@ -1070,6 +1140,11 @@ class Hub:
     def current_segment(self) -> str | None:
         """Id of the agenda segment running now (``None`` before the start and after)."""
         return self.clock_model.current_segment_id()
+
+
+def _remote(ws: ServerConnection) -> str:
+    """The address a connection came from, as the per-address limits count it."""
+    return str(ws.remote_address[0]) if ws.remote_address else "?"
 
 
 def _keyed(counts: dict[int, int]) -> dict[str, int]:

@@ -189,6 +189,7 @@ async def test_one_address_minting_client_ids_is_capped_and_the_moderator_told(
 ) -> None:
     """Fresh client_ids from one address past the ceiling are refused; the moderator hears."""
     hub_config.new_clients_per_minute = 25
+    hub_config.limit_loopback = True  # the test's clients are all on loopback
     async with Hub(hub_config) as hub:
         url = f"ws://127.0.0.1:{hub.port}"
         moderator = await RawClient.open(url, role="moderator", token=TOKEN)
@@ -211,6 +212,7 @@ async def test_one_address_flooding_questions_is_capped_and_the_moderator_told(
 ) -> None:
     """Questions from one address past its ceiling are refused, however many ids it uses."""
     hub_config.questions_per_address_per_minute = 10
+    hub_config.limit_loopback = True
     async with Hub(hub_config) as hub:
         url = f"ws://127.0.0.1:{hub.port}"
         moderator = await RawClient.open(url, role="moderator", token=TOKEN)

@@ -18,6 +18,7 @@ import contextlib
 import errno
 import functools
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
@@ -154,6 +155,10 @@ class HubConfig:
     people already known reconnect freely."""
     questions_per_address_per_minute: int = 60
     """Questions one address may ask per minute, whatever client ids it uses."""
+    limit_loopback: bool = False
+    """Apply the per-address limits to loopback too. Off: loopback is the moderator's own
+    machine (the dashboard, ``--demo`` attendees, local tools), and anyone on it is out of
+    the threat model."""
     allowed_origins: tuple[str, ...] = ()
     """Browser origins allowed to connect; terminal clients send no Origin and always may."""
     push_interval: float = 0.25
@@ -557,14 +562,16 @@ class Hub:
             return None
         return peer
 
-    @staticmethod
-    def _allow(buckets: dict[str, Bucket], address: str, per_minute: int) -> bool:
+    def _allow(self, buckets: dict[str, Bucket], address: str, per_minute: int) -> bool:
         """Spend one of ``address``'s tokens in ``buckets`` (``per_minute`` a minute)."""
+        if not self.config.limit_loopback and _is_loopback(address):
+            return True
         return buckets.setdefault(address, Bucket(per_minute, 60.0)).take()
 
     def _notify_limit(self, address: str, limit: str, message: str) -> None:
         """Tell the moderators that an address hit a limit, at most once a minute each."""
-        if not self._allow(self._limit_notices, f"{limit} {address}", 1):
+        notices = self._limit_notices.setdefault(f"{limit} {address}", Bucket(1, 60.0))
+        if not notices.take():
             return
         log.warning("limit %s hit by %s", limit, address)
         self._push(
@@ -1140,6 +1147,13 @@ class Hub:
     def current_segment(self) -> str | None:
         """Id of the agenda segment running now (``None`` before the start and after)."""
         return self.clock_model.current_segment_id()
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def _remote(ws: ServerConnection) -> str:

@@ -95,6 +95,8 @@ class Model:
     clock: dict[str, Any] | None = None
     clock_received: float = 0.0
     """Monotonic time when ``clock`` arrived; the count goes on locally from there."""
+    join: str = ""
+    """The join command the hub sent (with its own LAN address); empty from older hubs."""
     ready: bool = False
     """Whether a welcome has arrived."""
     monotonic: Callable[[], float] = time.monotonic
@@ -108,6 +110,7 @@ class Model:
             self.connected = message.get("connected", 0)
             self.on_air = message.get("on_air")
             self.undo = message.get("undo")
+            self.join = str(message.get("join") or "")
             self.auto_approve = bool(message.get("settings", {}).get("auto_approve"))
             self._set_clock(message.get("clock"))
             self.ready = True

@@ -81,7 +81,7 @@ APPLIES: dict[str, frozenset[str]] = {
     "view": frozenset({p.PENDING, p.APPROVED, p.ON_AIR, p.ANSWERED, p.REJECTED}),
 }
 COMPACT_HEIGHT = 30
-NARROW_WIDTH = 100
+NARROW_WIDTH = 110
 CLOCK_KEYS = Binding.Group("Clock")
 
 

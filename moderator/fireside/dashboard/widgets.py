@@ -89,11 +89,15 @@ class QuestionTable(DataTable[Any]):
     #: Width of every column but the question text; 0 means "the text takes the rest".
     #: Narrow tables drop topic and time: the preview below shows them.
     LAYOUTS: dict[str, tuple[tuple[str, int], ...]] = {
-        "inbox": (("id", 4), ("text", 0), ("topic", 9), ("time", 5)),
-        "queue": (("id", 5), ("votes", 4), ("text", 0), ("topic", 9)),
+        "inbox": (("id", 4), ("text", 0), ("topic", 10), ("time", 5)),
+        "queue": (("id", 5), ("votes", 4), ("text", 0), ("topic", 10)),
+        "inbox-medium": (("id", 4), ("text", 0), ("topic", 10)),
+        "queue-medium": (("id", 5), ("votes", 4), ("text", 0), ("topic", 10)),
         "inbox-narrow": (("id", 4), ("text", 0)),
         "queue-narrow": (("id", 5), ("votes", 4), ("text", 0)),
     }
+    #: Below these widths the table drops columns (the time, then the topic) for the text.
+    MEDIUM = 76
     NARROW = 50
 
     def __init__(self, *, id: str, timezone: tzinfo | None = None) -> None:
@@ -127,12 +131,13 @@ class QuestionTable(DataTable[Any]):
             self.add_column(key, key=key, width=width or self._text_width)
 
     def on_resize(self) -> None:
-        narrow = self.size.width < self.NARROW
-        layout = self.LAYOUTS[f"{self.kind}-narrow" if narrow else self.kind]
+        width = self.size.width
+        suffix = "-narrow" if width < self.NARROW else "-medium" if width < self.MEDIUM else ""
+        layout = self.LAYOUTS[self.kind + suffix]
         fixed = sum(width for _, width in layout)
         padding = 2 * self.cell_padding * len(layout)
         scrollbar = self.styles.scrollbar_size_vertical
-        width = max(10, self.size.width - fixed - padding - scrollbar - 1)
+        width = max(10, width - fixed - padding - scrollbar - 1)
         if width != self._text_width or layout != self.layout_columns:
             self._text_width = width
             self.layout_columns = layout
@@ -342,7 +347,7 @@ class ClockPanel(Vertical):
             return
         self.phase = view["phase"]
         border_title = {
-            "ready": "Clock · press n or space to start",
+            "ready": "Clock · n or ␣ starts",
             "paused": "Clock · PAUSED",
             "wrapup": "Clock · WRAP UP",
             "overtime": "Clock · OVERTIME",

@@ -456,7 +456,9 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard = commands.add_parser(
         "dashboard",
         help="open the dashboard on a hub that runs elsewhere",
-        description="Open the moderator's dashboard on a running hub.",
+        description="Open the moderator's dashboard on a running hub. If the hub refuses "
+        "the token, the dashboard says why and asks for it again; giving up (esc) exits "
+        "with status 1.",
         epilog=EPILOG_DASHBOARD,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -125,7 +125,7 @@ def test_fireside_run_demo_under_tmux(tmux: Tmux, tmp_path: Path, size: tuple[in
     tmux.keys("main", "/")
     tmux.wait_for("main", lambda s: "Filter questions" in s, what="the filter box")
     tmux.keys("main", "Tmux check")
-    tmux.wait_for("main", lambda s: "Inbox 1 " in s, what="the filtered inbox")
+    tmux.wait_for("main", lambda s: "Inbox 1/" in s, what="the filtered inbox")
     tmux.keys("main", "Enter")
     # The footer lists the question keys once the list (not the filter box) has the focus.
     tmux.wait_for("main", lambda s: "Approve" in footer(s), what="the list to take focus")

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import os
 import signal
-import socket
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from . import __version__
 from .agenda import AgendaError, default_agenda, load_agenda
 from .dblock import StartError
 from .hub import Hub, HubConfig
+from .joining import join_command
 from .store import StoreError
 
 log = logging.getLogger("fireside")
@@ -30,33 +30,6 @@ examples:
 
 Attendees join with:  pipx run fireside-ask HOST[:PORT]
 """
-
-
-def lan_address() -> str:
-    """This machine's address on the local network, as attendees should type it.
-
-    A UDP socket "connected" to a documentation address (TEST-NET-1) makes the kernel pick
-    the outgoing interface; no packet is sent.
-    """
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.connect(("192.0.2.1", 9))
-            address = str(sock.getsockname()[0])
-            if not address.startswith("0."):
-                return address
-    except OSError:
-        pass
-    return "127.0.0.1"
-
-
-def join_command(host: str | None, port: int, tls: bool = False) -> str:
-    """The exact command attendees type to join this hub."""
-    shown = host if host and host not in ("0.0.0.0", "::") else lan_address()
-    suffix = "" if port == DEFAULT_PORT and not tls else f":{port}"
-    if ":" in shown:
-        shown = f"[{shown}]"
-    scheme = "wss://" if tls else ""
-    return f"pipx run fireside-ask {scheme}{shown}{suffix}"
 
 
 def add_hub_options(parser: argparse.ArgumentParser) -> None:
@@ -344,10 +317,11 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         import ssl
 
         context = ssl.create_default_context(cafile=str(args.cafile))
-    make_app(
-        url, token, join_command=f"pipx run fireside-ask {args.url}", ssl_context=context
-    ).run()
-    return 0
+    # No join command: the header shows the one the hub sends, with its LAN address.
+    app = make_app(url, token, ssl_context=context)
+    app.run()
+    # Non-zero when the moderator gave up on a refused token (the app said why).
+    return app.return_code or 0
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
@@ -513,7 +487,9 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard = commands.add_parser(
         "dashboard",
         help="open the dashboard on a hub that runs elsewhere",
-        description="Open the moderator's dashboard on a running hub.",
+        description="Open the moderator's dashboard on a running hub. If the hub refuses "
+        "the token, the dashboard says why and asks for it again; giving up (esc) exits "
+        "with status 1.",
         epilog=EPILOG_DASHBOARD,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

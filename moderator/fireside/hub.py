@@ -43,6 +43,7 @@ from .admission import GuardedConnection
 from .agenda import Agenda, default_agenda
 from .clock import Clock, ClockError, Event
 from .dblock import DatabaseLock, StartError
+from .joining import join_command
 from .limits import Bucket
 from .room import Change, Question, Room, RoomError
 from .store import (
@@ -724,6 +725,10 @@ class Hub:
         }
         if peer.role == p.MODERATOR:
             welcome["undo"] = room.undo_summary()
+            # A remote dashboard knows only the address it connected with (a tunnel,
+            # loopback); the hub knows the one attendees on its network should type.
+            tls = self.config.certfile is not None
+            welcome["join"] = join_command(self.config.host, self.port, tls)
         return welcome
 
     # --- sending -------------------------------------------------------------------

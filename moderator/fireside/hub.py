@@ -37,7 +37,7 @@ from fireside_ask.protocol import ProtocolError
 from fireside_ask.text import clean_name, plural
 
 from .agenda import Agenda, default_agenda
-from .clock import Clock, ClockError, Event
+from .clock import STORED_PREFIX, Clock, ClockError, Event, SessionClock
 from .limits import Bucket
 from .room import Change, Question, Room, RoomError
 from .store import (
@@ -171,9 +171,18 @@ Handler = Callable[[Peer, dict[str, Any], str | None], Awaitable[None]]
 class Hub:
     """A running hub: websocket server, room, store and writer."""
 
-    def __init__(self, config: HubConfig, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        config: HubConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.config = config
         self.clock = clock
+        """The wall clock: for the record and for display."""
+        self.session_time = SessionClock(clock, monotonic)
+        """The segment clock's measure of intervals (see ``fireside.clock``)."""
         self.store: Store | None = None
         self.room = Room(max_chars=config.max_chars)
         self.clock_model = Clock(config.agenda)
@@ -220,11 +229,12 @@ class Hub:
         self.store.load_room(self.room)
         self._index_duplicates()
         clock_events = [
-            Event(at, kind.removeprefix("clock."), int(data.get("seconds", 0)))
+            Event.from_stored(at, kind, data)
             for _, at, kind, data in self.store.events()
-            if kind.startswith("clock.")
+            if kind.startswith(STORED_PREFIX)
         ]
         self.clock_model = Clock.replay(self.config.agenda, clock_events)
+        self.session_time.resume(self.clock_model)
         self._resolve_settings()
         self._writer = Writer(self.store, on_failure=self._reload)
         self._writer.start()
@@ -561,7 +571,7 @@ class Hub:
                 "frame_bytes": self.config.max_frame,
             },
             "connected": self.connected,
-            "clock": self.clock_model.snapshot(self.clock()),
+            "clock": self.clock_model.snapshot(self.session_time.now(), wall=self.clock()),
             "on_air": on_air.id if on_air else None,
             "questions": questions,
             "mine": mine,
@@ -916,17 +926,17 @@ class Hub:
         action, seconds = message.get("action"), message.get("seconds", 0)
         if not isinstance(action, str):
             raise RoomError(p.BAD_MESSAGE, '"action" must be a clock command.')
-        now = self.clock()
+        now, wall = self.session_time.now(), self.clock()
         before = self.clock_model
         trial = Clock.replay(before.agenda, list(before.events))
         try:
-            event = trial.command(action, now, seconds)
+            event = trial.command(action, now, seconds, wall=wall)
         except ClockError as exc:
             raise RoomError(p.INVALID_STATE, str(exc)) from None
-        await self._commit([event_write(now, f"clock.{event.kind}", event.to_data())])
+        await self._commit([event_write(event.at, event.stored_kind, event.to_data())])
         before.apply(event)
         log.info("moderator: clock %s", event.kind)
-        snapshot = before.snapshot(now)
+        snapshot = before.snapshot(now, wall=wall)
         self._reply(peer, {"type": "ack", "request_id": request_id, "clock": event.kind})
         self._push(self._peers, snapshot)
 

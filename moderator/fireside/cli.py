@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -295,6 +296,9 @@ def _log_to_file(path: Path) -> None:
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
+    # A log that cannot be written (a full disk) must not print tracebacks over the
+    # dashboard: the hub goes on without its log, as the stdlib advises for production.
+    logging.raiseExceptions = False
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -609,6 +613,11 @@ def main(argv: list[str] | None = None) -> int:
     except (AgendaError, StoreError) as exc:
         print(f"fireside: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.Error as exc:
+        # A full disk or an unwritable directory at start: one line, not a traceback.
+        where = getattr(args, "db", None)
+        print(f"fireside: cannot use the database {where}: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"fireside: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -65,6 +65,11 @@ class _NoFrameContents(logging.Filter):
 _WS_LOG = logging.getLogger("fireside.ws")
 _WS_LOG.addFilter(_NoFrameContents())
 
+DATABASE_GONE = (
+    "The hub's database file is gone, so nothing more can be saved; "
+    "the moderator must restart the hub."
+)
+
 #: Connections kept free beyond ``max_connections`` for moderators and stage screens.
 RESERVED = 16
 
@@ -206,6 +211,9 @@ class Hub:
         self._votes: dict[str, Bucket] = {}
         self._auth_failures: dict[str, Bucket] = {}
         self._inflight: dict[int, asyncio.Future[None]] = {}
+        self._vote_writes: dict[tuple[int, str], asyncio.Future[None]] = {}
+        """Vote commits in flight per (question, client): a repeat waits for them."""
+        self._database_gone = False
         self._dirty_votes: set[int] = set()
         self._last_presence = -1
         self.peak_connected = 0
@@ -677,10 +685,26 @@ class Hub:
         while True:
             await asyncio.sleep(self.config.push_interval)
             try:
+                self.check_database()
                 self.flush()
                 self.drop_stalled()
             except Exception:  # pragma: no cover - a bug here must not stop the pushes
                 log.exception("push failed")
+
+    def check_database(self) -> bool:
+        """Whether the database file is still there; once it is not, stop saving for good.
+
+        Checked every tick and before every commit: a deleted file would otherwise take
+        acknowledged writes that no restart can read back.
+        """
+        if not self._database_gone and self.store is not None and self.store.gone():
+            self._database_gone = True
+            log.error(
+                "the database file %s was removed or replaced while the hub ran; "
+                "nothing more is saved or acknowledged until the hub is restarted",
+                self.config.db_path,
+            )
+        return not self._database_gone
 
     def drop_stalled(self, now: float | None = None) -> None:
         """Abort connections that stopped reading, before their backlog eats the memory.
@@ -740,10 +764,13 @@ class Hub:
             self._last_presence = connected
             self._push(self._peers, {"type": "presence", "connected": connected})
         if self.peak_connected > self._stored_peak and self._writer is not None:
-            self._stored_peak = self.peak_connected
-            asyncio.ensure_future(
-                self._writer.write([meta_write("peak_connected", str(self.peak_connected))])
+            if not self.check_database():
+                return
+            peak = self._stored_peak = self.peak_connected
+            stored = asyncio.ensure_future(
+                self._writer.write([meta_write("peak_connected", str(peak))])
             )
+            stored.add_done_callback(lambda task: _report_peak(task, peak))
 
     # --- requests ------------------------------------------------------------------
     async def _dispatch(self, peer: Peer, frame: Any) -> None:
@@ -776,6 +803,8 @@ class Hub:
 
     async def _commit(self, writes: list[Write]) -> None:
         assert self._writer is not None
+        if not self.check_database():
+            raise RoomError(p.INTERNAL, DATABASE_GONE)
         try:
             await self._writer.write(writes)
         except Exception:
@@ -864,8 +893,19 @@ class Hub:
         question, change = self.room.vote(
             peer.client_id, message.get("question_id"), message.get("up", True)
         )
+        key = (question.id, peer.client_id)
         if change.votes:
-            await self._commit(self._change_writes(change, self.clock()))
+            done = asyncio.ensure_future(self._commit(self._change_writes(change, self.clock())))
+            self._vote_writes[key] = done
+            try:
+                await asyncio.shield(done)
+            finally:
+                if self._vote_writes.get(key) is done:
+                    del self._vote_writes[key]
+        elif key in self._vote_writes:
+            # Nothing changed because an earlier vote (another window of the same person)
+            # already did it: acknowledge only once that vote is on disk, or fail with it.
+            await asyncio.shield(self._vote_writes[key])
         self._reply(
             peer,
             {
@@ -964,6 +1004,16 @@ class Hub:
     def current_segment(self) -> str | None:
         """Id of the agenda segment running now (``None`` before the start and after)."""
         return self.clock_model.current_segment_id()
+
+
+def _report_peak(task: asyncio.Future[None], peak: int) -> None:
+    """Retrieve the outcome of storing the peak, so a failure is one plain warning."""
+    if not task.cancelled() and task.exception() is not None:
+        log.warning(
+            "could not store the peak of %d people connected (stored when it next grows): %s",
+            peak,
+            task.exception(),
+        )
 
 
 def _keyed(counts: dict[int, int]) -> dict[str, int]:

@@ -18,6 +18,7 @@ from fireside_ask.protocol import DEFAULT_PORT
 from . import __version__
 from .agenda import AgendaError, default_agenda, load_agenda
 from .hub import Hub, HubConfig
+from .logfilter import quiet_repeats
 from .store import StoreError
 
 log = logging.getLogger("fireside")
@@ -295,7 +296,7 @@ def _log_to_file(path: Path) -> None:
         root.removeHandler(handler)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
+    root.addHandler(quiet_repeats(handler))
     # A log that cannot be written (a full disk) must not print tracebacks over the
     # dashboard: the hub goes on without its log, as the stdlib advises for production.
     logging.raiseExceptions = False
@@ -608,6 +609,8 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     logging.getLogger("fireside.ws").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        quiet_repeats(handler)
     try:
         return int(args.func(args))
     except (AgendaError, StoreError) as exc:

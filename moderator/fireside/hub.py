@@ -38,6 +38,7 @@ from fireside_ask.text import clean_name, plural
 
 from .agenda import Agenda, default_agenda
 from .clock import STORED_PREFIX, Clock, ClockError, Event, SessionClock
+from .fdlimit import ensure_open_files
 from .limits import Bucket
 from .room import Change, Question, Room, RoomError
 from .store import (
@@ -233,6 +234,9 @@ class Hub:
     # --- life cycle ----------------------------------------------------------------
     async def start(self) -> None:
         """Open the database, load the session and start listening."""
+        short = ensure_open_files(self.config.max_connections, RESERVED)
+        if short is not None:
+            log.warning(short)
         self.store = Store(self.config.db_path)
         self.store.load_room(self.room)
         self._index_duplicates()

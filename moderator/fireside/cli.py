@@ -108,7 +108,8 @@ def add_hub_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=5000,
         metavar="N",
-        help="refuse connections beyond N with HTTP 503 (default: 5000)",
+        help="refuse connections beyond N with HTTP 503 (default: 5000); the hub raises "
+        "its open-file limit (ulimit -n) to fit N, or warns at start if it cannot",
     )
     parser.add_argument(
         "--max-chars",

@@ -55,6 +55,9 @@ async def test_deleting_the_database_file_stops_acknowledging_with_a_clear_error
         assert reply["type"] == "error", reply
         assert reply["code"] == "internal"
         assert "database" in reply["message"]
+    # The client resends what was not acknowledged: still not acknowledged, not a duplicate.
+    resend = await ada.ask("And this one?", request_id=reply["request_id"])
+    assert resend["type"] == "error", resend
     vote = await ada.request({"type": "vote", "question_id": first["question_id"]})
     assert vote["type"] == "error"
     await until(lambda: any("was removed" in m for m in messages(caplog)), "the log line")

@@ -698,7 +698,7 @@ class Hub:
     def check_database(self) -> bool:
         """Whether the database file is still there; once it is not, stop saving for good.
 
-        Checked every tick and before every commit: a deleted file would otherwise take
+        Checked every tick and before every request and commit: a deleted file would otherwise take
         acknowledged writes that no restart can read back.
         """
         if not self._database_gone and self.store is not None and self.store.gone():
@@ -784,6 +784,10 @@ class Hub:
             kind, request_id = message["type"], message.get("request_id")
             if kind == "hello":
                 raise RoomError(p.NOT_ALLOWED, "This connection already said hello.")
+            if kind != "ping" and not self.check_database():
+                # Refused before deciding anything, so that memory never holds a decision
+                # that a resend would then find and acknowledge as a duplicate.
+                raise RoomError(p.INTERNAL, DATABASE_GONE)
             if kind in p.QUESTION_ACTIONS or kind in p.MODERATOR_REQUESTS:
                 if peer.role != p.MODERATOR:
                     raise RoomError(p.NOT_ALLOWED, "Only the moderator can do that.")

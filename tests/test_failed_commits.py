@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-import errno
-import os
 import random
 import sqlite3
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +18,7 @@ from fireside.store import Store, question_write
 from fireside.writer import StaleWrite, Writer
 
 from .conftest import TOKEN
+from .smallfs import fill, small_filesystem
 from .test_hub_durability import db_rows
 from .wsclient import RawClient
 
@@ -34,35 +31,8 @@ DEADLINE = 60.0
 @pytest.fixture
 def small_fs(tmp_path: Path) -> Iterator[Path]:
     """A real 2 MB filesystem (tmpfs), so that SQLite meets a genuinely full disk."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a 2 MB tmpfs needs root (CI runs as root)")
-    mount = tmp_path / "small"
-    mount.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"mount -t tmpfs is not permitted here: {result.stderr.strip()}")
-    try:
+    with small_filesystem(tmp_path / "small", "2m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def fill(path: Path) -> None:
-    """Write ``path`` until the filesystem is full (ENOSPC), leaving it full."""
-    chunk = b"\0" * 16384
-    with contextlib.suppress(OSError), path.open("ab") as ballast:
-        while True:
-            try:
-                ballast.write(chunk)
-                ballast.flush()
-            except OSError as exc:
-                if exc.errno != errno.ENOSPC:
-                    raise
-                return
 
 
 async def test_every_acknowledged_question_survives_a_disk_that_fills_and_frees(
@@ -82,14 +52,13 @@ async def test_every_acknowledged_question_survives_a_disk_that_fills_and_frees(
         def flap() -> None:
             # On a thread, so that the disk frees at any moment of the hub's loop, including
             # right after a failed commit: the moment the failed-commit path must get right.
-            ballast = small_fs / "ballast"
             rng = random.Random(13)
             while not done.is_set():
-                fill(ballast)
+                ballast = fill(small_fs)
                 done.wait(rng.uniform(0.0005, 0.005))
                 ballast.unlink(missing_ok=True)
                 done.wait(rng.uniform(0.0005, 0.01))
-            ballast.unlink(missing_ok=True)
+            (small_fs / "filler").unlink(missing_ok=True)
 
         async def ask_all(n: int) -> None:
             nonlocal failures

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from .agenda import AgendaError, default_agenda, load_agenda
 from .dblock import StartError
 from .hub import Hub, HubConfig
 from .joining import join_command
+from .logfilter import quiet_repeats
 from .store import StoreError
 
 log = logging.getLogger("fireside")
@@ -81,7 +83,8 @@ def add_hub_options(parser: argparse.ArgumentParser) -> None:
         default=5000,
         metavar="N",
         help="refuse attendees beyond N at hello; 16 more are kept for moderators and "
-        "stage screens (default: 5000)",
+        "stage screens (default: 5000); the hub raises its open-file limit (ulimit -n) "
+        "to fit N, or warns at start if it cannot",
     )
     parser.add_argument(
         "--max-chars",
@@ -298,7 +301,10 @@ def _log_to_file(path: Path) -> None:
     # delay: a hub that cannot start (port taken, database in use) leaves no log behind.
     handler = logging.FileHandler(path, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
+    root.addHandler(quiet_repeats(handler))
+    # A log that cannot be written (a full disk) must not print tracebacks over the
+    # dashboard: the hub goes on without its log, as the stdlib advises for production.
+    logging.raiseExceptions = False
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -611,11 +617,18 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     logging.getLogger("fireside.ws").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        quiet_repeats(handler)
     try:
         return int(args.func(args))
     except (AgendaError, StoreError, StartError) as exc:
         print(f"fireside: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.Error as exc:
+        # A full disk or an unwritable directory at start: one line, not a traceback.
+        where = getattr(args, "db", None)
+        print(f"fireside: cannot use the database {where}: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"fireside: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -41,8 +41,9 @@ from fireside_ask.text import clean_name, plural
 
 from .admission import GuardedConnection
 from .agenda import Agenda, default_agenda
-from .clock import Clock, ClockError, Event
+from .clock import STORED_PREFIX, Clock, ClockError, Event, SessionClock
 from .dblock import DatabaseLock, StartError
+from .fdlimit import ensure_open_files
 from .joining import join_command
 from .limits import Bucket
 from .room import Change, Question, Room, RoomError
@@ -72,6 +73,11 @@ class _NoFrameContents(logging.Filter):
 
 _WS_LOG = logging.getLogger("fireside.ws")
 _WS_LOG.addFilter(_NoFrameContents())
+
+DATABASE_GONE = (
+    "The hub's database file is gone, so nothing more can be saved; "
+    "the moderator must restart the hub."
+)
 
 #: Connections kept free beyond ``max_connections`` for moderators and stage screens.
 RESERVED = 16
@@ -204,9 +210,18 @@ Handler = Callable[[Peer, dict[str, Any], str | None], Awaitable[None]]
 class Hub:
     """A running hub: websocket server, room, store and writer."""
 
-    def __init__(self, config: HubConfig, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        config: HubConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.config = config
         self.clock = clock
+        """The wall clock: for the record and for display."""
+        self.session_time = SessionClock(clock, monotonic)
+        """The segment clock's measure of intervals (see ``fireside.clock``)."""
         self.store: Store | None = None
         self.room = Room(max_chars=config.max_chars)
         self.clock_model = Clock(config.agenda)
@@ -240,6 +255,9 @@ class Hub:
         """Client ids the hub has seen: they reconnect without counting as new."""
         self._inflight: dict[tuple[str, str], asyncio.Future[None]] = {}
         """Commits of asks not yet on disk, by (client_id, request_id): a resend waits."""
+        self._vote_writes: dict[tuple[int, str], asyncio.Future[None]] = {}
+        """Vote commits in flight per (question, client): a repeat waits for them."""
+        self._database_gone = False
         self._dirty_votes: set[int] = set()
         self._last_presence = -1
         self.peak_connected = 0
@@ -266,6 +284,9 @@ class Hub:
         The socket only listens once the session is loaded (connections before that are
         refused, and clients retry).
         """
+        short = ensure_open_files(self.config.max_connections, RESERVED)
+        if short is not None:
+            log.warning(short)
         self._server = await self._bind()
         try:
             self._lock = DatabaseLock.acquire(self.config.db_path)
@@ -274,11 +295,12 @@ class Hub:
             self._index_duplicates()
             self._known_clients |= self._room_clients()
             clock_events = [
-                Event(at, kind.removeprefix("clock."), int(data.get("seconds", 0)))
+                Event.from_stored(at, kind, data)
                 for _, at, kind, data in self.store.events()
-                if kind.startswith("clock.")
+                if kind.startswith(STORED_PREFIX)
             ]
             self.clock_model = Clock.replay(self.config.agenda, clock_events)
+            self.session_time.resume(self.clock_model)
             self._resolve_settings()
         except BaseException:
             self._server.close()
@@ -717,7 +739,7 @@ class Hub:
                 "frame_bytes": self.config.max_frame,
             },
             "connected": self.connected,
-            "clock": self.clock_model.snapshot(self.clock()),
+            "clock": self.clock_model.snapshot(self.session_time.now(), wall=self.clock()),
             "on_air": on_air.id if on_air else None,
             "questions": questions,
             "mine": mine,
@@ -827,10 +849,26 @@ class Hub:
         while True:
             await asyncio.sleep(self.config.push_interval)
             try:
+                self.check_database()
                 self.flush()
                 self.drop_stalled()
             except Exception:  # pragma: no cover - a bug here must not stop the pushes
                 log.exception("push failed")
+
+    def check_database(self) -> bool:
+        """Whether the database file is still there; once it is not, stop saving for good.
+
+        Checked every tick and before every request: a deleted file would otherwise take
+        acknowledged writes that no restart can read back.
+        """
+        if not self._database_gone and self.store is not None and self.store.gone():
+            self._database_gone = True
+            log.error(
+                "the database file %s was removed or replaced while the hub ran; "
+                "nothing more is saved or acknowledged until the hub is restarted",
+                self.config.db_path,
+            )
+        return not self._database_gone
 
     def drop_stalled(self, now: float | None = None) -> None:
         """Abort connections that stopped reading, before their backlog eats the memory.
@@ -890,12 +928,15 @@ class Hub:
             self._last_presence = connected
             self._push(self._peers, {"type": "presence", "connected": connected})
         if self.peak_connected > self._stored_peak and self._writer is not None:
-            self._stored_peak = self.peak_connected
-            # Best effort: a failed write (disk full) is logged by the writer and retried
-            # with the next peak; the future retrieves its own exception.
-            self._writer.submit(
-                [meta_write("peak_connected", str(self.peak_connected))], self.room.generation
+            if not self.check_database():
+                return
+            peak = self._stored_peak = self.peak_connected
+            # Best effort: a failed write (disk full) is logged once and the peak is stored
+            # again when it next grows.
+            stored = self._writer.submit(
+                [meta_write("peak_connected", str(peak))], self.room.generation
             )
+            stored.add_done_callback(lambda task: _report_peak(task, peak))
 
     # --- requests ------------------------------------------------------------------
     async def _dispatch(self, peer: Peer, frame: Any) -> None:
@@ -905,6 +946,10 @@ class Hub:
             kind, request_id = message["type"], message.get("request_id")
             if kind == "hello":
                 raise RoomError(p.NOT_ALLOWED, "This connection already said hello.")
+            if kind != "ping" and not self.check_database():
+                # Refused before deciding anything, so that memory never holds a decision
+                # that a resend would then find and acknowledge as a duplicate.
+                raise RoomError(p.INTERNAL, DATABASE_GONE)
             if kind in p.QUESTION_ACTIONS or kind in p.MODERATOR_REQUESTS:
                 if peer.role != p.MODERATOR:
                     raise RoomError(p.NOT_ALLOWED, "Only the moderator can do that.")
@@ -1050,8 +1095,19 @@ class Hub:
         question, change = self.room.vote(
             peer.client_id, message.get("question_id"), message.get("up", True)
         )
+        key = (question.id, peer.client_id)
         if change.votes:
-            await self._committed(self._queue(self._change_writes(change, self.clock())))
+            done = self._queue(self._change_writes(change, self.clock()))
+            self._vote_writes[key] = done
+            try:
+                await self._committed(done)
+            finally:
+                if self._vote_writes.get(key) is done:
+                    del self._vote_writes[key]
+        elif key in self._vote_writes:
+            # Nothing changed because an earlier vote (another window of the same person)
+            # already did it: acknowledge only once that vote is on disk, or fail with it.
+            await self._committed(self._vote_writes[key])
         self._reply(
             peer,
             {
@@ -1112,19 +1168,19 @@ class Hub:
         action, seconds = message.get("action"), message.get("seconds", 0)
         if not isinstance(action, str):
             raise RoomError(p.BAD_MESSAGE, '"action" must be a clock command.')
-        now = self.clock()
+        now, wall = self.session_time.now(), self.clock()
         before = self.clock_model
         trial = Clock.replay(before.agenda, list(before.events))
         try:
-            event = trial.command(action, now, seconds)
+            event = trial.command(action, now, seconds, wall=wall)
         except ClockError as exc:
             raise RoomError(p.INVALID_STATE, str(exc)) from None
         await self._committed(
-            self._queue([event_write(now, f"clock.{event.kind}", event.to_data())])
+            self._queue([event_write(event.at, event.stored_kind, event.to_data())])
         )
         before.apply(event)
         log.info("moderator: clock %s", event.kind)
-        snapshot = before.snapshot(now)
+        snapshot = before.snapshot(now, wall=wall)
         self._reply(peer, {"type": "ack", "request_id": request_id, "clock": event.kind})
         self._push(self._peers, snapshot)
 
@@ -1164,6 +1220,16 @@ def _is_loopback(address: str) -> bool:
 def _remote(ws: ServerConnection) -> str:
     """The address a connection came from, as the per-address limits count it."""
     return str(ws.remote_address[0]) if ws.remote_address else "?"
+
+
+def _report_peak(task: asyncio.Future[None], peak: int) -> None:
+    """Retrieve the outcome of storing the peak, so a failure is one plain warning."""
+    if not task.cancelled() and task.exception() is not None:
+        log.warning(
+            "could not store the peak of %d people connected (stored when it next grows): %s",
+            peak,
+            task.exception(),
+        )
 
 
 def _keyed(counts: dict[int, int]) -> dict[str, int]:

@@ -33,10 +33,13 @@ class HubThread:
         extra: Extra | None = None,
         *,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.clock = clock
         """The hub's wall clock (tests and snapshots pass a fixed one)."""
+        self.monotonic = monotonic
+        """The hub's monotonic clock, which times the segments (tests move it by hand)."""
         self.extra = extra
         """A coroutine run beside the hub on its loop (the ``--demo`` attendees)."""
         self.hub: Hub | None = None
@@ -84,7 +87,7 @@ class HubThread:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        hub = Hub(self.config, clock=self.clock)
+        hub = Hub(self.config, clock=self.clock, monotonic=self.monotonic)
         await hub.start()
         self.hub = hub
         extra = asyncio.create_task(self.extra(hub)) if self.extra else None

@@ -14,6 +14,7 @@ their own connection and see a consistent snapshot thanks to WAL.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -115,6 +116,8 @@ class Store:
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+        stat = os.stat(self.path)
+        self._identity = (stat.st_dev, stat.st_ino)
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -131,6 +134,18 @@ class Store:
 
     def close(self) -> None:
         self.db.conn.close()
+
+    def gone(self) -> bool:
+        """Whether ``path`` no longer names the file this store has open (deleted, replaced).
+
+        SQLite keeps writing into an unlinked file without complaint, so commits would
+        succeed, and be acknowledged, into a file nobody can ever open again.
+        """
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return True
+        return (stat.st_dev, stat.st_ino) != self._identity
 
     # --- meta ----------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

@@ -65,7 +65,7 @@ async def short_hub(tmp_path: Path, clocks: Clocks) -> AsyncIterator[Hub]:
     config = HubConfig(
         db_path=tmp_path / "short.db", host="127.0.0.1", port=0, token=TOKEN, agenda=SHORT
     )
-    async with Hub(config, clock=lambda: clocks.wall) as hub:
+    async with Hub(config, clock=lambda: clocks.wall, monotonic=lambda: clocks.mono) as hub:
         yield hub
 
 
@@ -175,7 +175,7 @@ def short_hub_thread(tmp_path: Path, wall: list[float]) -> HubThread:
     config = HubConfig(
         db_path=tmp_path / "overtime.db", host="127.0.0.1", port=0, token=TOKEN, agenda=SHORT
     )
-    return HubThread(config, clock=lambda: wall[0])
+    return HubThread(config, clock=lambda: wall[0], monotonic=lambda: wall[0])
 
 
 def test_dashboard_in_overtime_at_80x24(snap_compare: Any, tmp_path: Path) -> None:

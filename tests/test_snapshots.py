@@ -51,6 +51,20 @@ def test_dashboard_at_80x24(snap_compare: Any, session_url: str) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=_ready)
 
 
+def test_dashboard_at_100x30(snap_compare: Any, session_url: str) -> None:
+    """At 100x30 (the README's capture) the lists keep most of each question's text."""
+    app = make_app(session_url, TOKEN, join_command=JOIN)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=_ready, press=["tab"])
+
+
+def test_full_text_window(snap_compare: Any, session_url: str) -> None:
+    """v opens the highlighted question (here the 500-character one) in full."""
+    app = make_app(session_url, TOKEN, join_command=JOIN)
+    assert snap_compare(
+        app, terminal_size=(80, 24), run_before=_ready, press=["tab", "down", "down", "v"]
+    )
+
+
 def test_help_screen(snap_compare: Any, session_url: str) -> None:
     """? lists every key with what it does."""
     app = make_app(session_url, TOKEN, join_command=JOIN)

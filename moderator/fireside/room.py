@@ -107,6 +107,10 @@ class Change:
     """(question_id, client_id, up) vote rows to write."""
     vote_counts: set[int] = field(default_factory=set)
     """Questions whose count changed."""
+    created: set[int] = field(default_factory=set)
+    """Ids of questions this change creates (stored with a plain insert, never a replace)."""
+    undo: bool = False
+    """Whether ``action`` is an existing action being undone rather than a new one."""
 
 
 class Room:
@@ -122,6 +126,8 @@ class Room:
         self.auto_approve = auto_approve
         """Whether new questions skip the moderation queue."""
         self.max_chars = max_chars
+        self.generation = 0
+        """Which load of the database this room is: a write decided on an older one fails."""
         self._children: dict[int, set[int]] = {}
         self.next_id = 1
         self.next_action_id = 1
@@ -233,7 +239,7 @@ class Room:
         self.next_id += 1
         self.questions[question.id] = question
         self.requests[(client_id, request_id)] = question.id
-        return question, Change(questions=[question])
+        return question, Change(questions=[question], created={question.id})
 
     def check_text(self, text: Any) -> str:
         """Clean question text and enforce its length, or raise ``RoomError``."""
@@ -385,7 +391,7 @@ class Room:
         action = self._last_action()
         if action is None:
             raise RoomError(p.NOTHING_TO_UNDO, "There is nothing to undo.")
-        change = Change(action=action)
+        change = Change(action=action, undo=True)
         for row in action.before:
             current = self.questions[row["id"]]
             change.previous[current.id] = dataclasses.replace(current)

@@ -699,6 +699,35 @@ def test_a_running_segment_is_measured_up_to_the_last_stored_moment(tmp_path: Pa
     assert "- **Times:** UTC (the agenda gives no time zone)" in markdown
 
 
+def test_going_back_and_forward_again_shows_each_visit_without_overlap(tmp_path: Path) -> None:
+    """A segment revisited shows its total time and each of its visits; no ranges overlap."""
+    agenda = Agenda("Talk", (Segment("a", "Intro", 60), Segment("b", "Q&A", 60)))
+    store = Store(tmp_path / "back.db")
+    store.commit(
+        [
+            meta_write("agenda", json.dumps(agenda.to_wire())),
+            event_write(T0, "clock.start", {}),
+            event_write(T0 + 60, "clock.next", {}),  # pressed too early
+            event_write(T0 + 70, "clock.back", {}),
+            event_write(T0 + 120, "clock.next", {}),
+            event_write(T0 + 180, "clock.next", {}),  # the end
+        ]
+    )
+    store.close()
+    markdown = render_export(tmp_path / "back.db")
+    assert (
+        "| 1 | Intro | 1:00 | 1:50 | +0:50 | 08:30:00–08:31:00 | "
+        "08:30:00–08:31:00, 08:31:10–08:32:00 |" in markdown
+    )
+    assert (
+        "| 2 | Q\\&A | 1:00 | 1:10 | +0:10 | 08:31:00–08:32:00 | "
+        "08:31:00–08:31:10, 08:32:00–08:33:00 |" in markdown
+    )
+    shown = re.findall(r"(\d\d:\d\d:\d\d)–(\d\d:\d\d:\d\d)", markdown.split("| 1 |")[1])
+    actual = sorted(set(shown[1:3] + shown[4:6]))  # each row: plan, then its visits
+    assert all(a[1] <= b[0] for a, b in zip(actual, actual[1:], strict=False)), actual
+
+
 # --- 5. the command ----------------------------------------------------------------------
 
 

@@ -193,6 +193,10 @@ FRAGMENTS = [
     ":smile:", "---", "===", "***", "    ", "\t", "\n", "\r\n", "\r", " ", "\x00", "@",
     "foo", "中文", "🤖", "👩‍💻", "\u00a0", "\u2028", "\u2060", "é", "(c)", "...", "--",
     "\"q\"", "'q'", "{", "}", "^", "=", "%", ";", "?", "!", ".", ":", "&",
+    # Escaped only in some positions: next to letters, at the ends, inside link shapes.
+    "a_b", "_a", "C#", " #", " ##", "&x;", "&#1;", "R&D", "0.", "9)", "123456789.",
+    "hf.co", "x.com", "a.b.c.de", "//localhost", "localhost", "MAILTO:", "WwW.", "://",
+    "llama.cpp", "user@host.io", "a\\", "\\b", "\\.", "x:/", "1.1.1.1",
 ]  # fmt: skip
 
 ascii_text = st.text(st.characters(min_codepoint=0, max_codepoint=127), max_size=12)
@@ -282,10 +286,29 @@ def test_escaping_keeps_plain_prose_readable() -> None:
     assert escape_markdown(text) == text
 
 
+def test_plain_text_in_the_record_reads_as_typed() -> None:
+    """Dots, colons, brackets and words with underscores get no backslash where they are inert."""
+    for text in (
+        "Stop Waiting, Start Shipping: Real-World Strategy for Open-Source LLMs",
+        "vLLM, llama.cpp or Ollama for production?",
+        "PyCon DE & PyData 2026, Merck Plenary (Spectrum) 1st Floor!",
+        "Is snake_case still a thing in 2026? Q&A at 10:30 = fun {really} ^^ C#",
+        "Mail me @ada, or read the docs/faq.",
+    ):
+        assert escape_markdown(text) == text
+    assert escape_markdown("[bold red]Rich markup[/] and **Markdown**") == (
+        "\\[bold red]Rich markup\\[/] and \\*\\*Markdown\\*\\*"
+    )
+    assert escape_markdown("1. see example.com ##") == "1\\. see example\\.com \\##"
+
+
 def test_escaped_email_address_is_not_linked_on_github() -> None:
     """An e-mail address gets an invisible joiner before its @, the one thing GitHub honours."""
-    assert escape_markdown("mail me@evil.example") == "mail me\u2060\\@evil\\.example"
-    assert escape_markdown("@ada and x @ y") == "\\@ada and x \\@ y"
+    assert escape_markdown("mail me@evil.example") == "mail me\u2060@evil.example"
+    assert escape_markdown("mail me@evil.com") == "mail me\u2060@evil.com"
+    tokens = walk(PARSERS["gfm-like"].parse(escape_markdown("mail me@evil.com, www.x.com")))
+    assert "link_open" not in {token.type for token in tokens}
+    assert escape_markdown("@ada and x @ y") == "@ada and x @ y"
 
 
 @pytest.mark.skipif(
@@ -694,8 +717,8 @@ def test_a_running_segment_is_measured_up_to_the_last_stored_moment(tmp_path: Pa
     store.close()
     markdown = render_export(tmp_path / "run.db")
     assert "| 1 | Intro | 1:00 | 1:15 | +0:15 | 08:30:00–08:31:00 | 08:30:00–08:31:15 |" in markdown
-    assert "| 2 | Q\\&A | 1:00 | 0:25 | -0:35 | 08:31:00–08:32:00 | 08:31:15–… |" in markdown
-    assert "- The clock was still running in *Q\\&A* when this record was made." in markdown
+    assert "| 2 | Q&A | 1:00 | 0:25 | -0:35 | 08:31:00–08:32:00 | 08:31:15–… |" in markdown
+    assert "- The clock was still running in *Q&A* when this record was made." in markdown
     assert "- **Times:** UTC (the agenda gives no time zone)" in markdown
 
 
@@ -720,7 +743,7 @@ def test_going_back_and_forward_again_shows_each_visit_without_overlap(tmp_path:
         "08:30:00–08:31:00, 08:31:10–08:32:00 |" in markdown
     )
     assert (
-        "| 2 | Q\\&A | 1:00 | 1:10 | +0:10 | 08:31:00–08:32:00 | "
+        "| 2 | Q&A | 1:00 | 1:10 | +0:10 | 08:31:00–08:32:00 | "
         "08:31:00–08:31:10, 08:32:00–08:33:00 |" in markdown
     )
     shown = re.findall(r"(\d\d:\d\d:\d\d)–(\d\d:\d\d:\d\d)", markdown.split("| 1 |")[1])

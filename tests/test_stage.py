@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from rich.text import Text
-from textual.widgets import Static
+from textual.widgets import Digits, Static
 
 from fireside.dashboard.stage import StageApp
 from fireside.hub import HubConfig
@@ -138,6 +138,7 @@ async def test_stage_clears_the_question_when_the_session_ends(tmp_path: Path) -
             await until(pilot, lambda: (app.model.clock or {}).get("state") == "finished")
             await until(pilot, lambda: "regulated insurance" not in card_text(app))
             assert "session is over" in card_text(app)
+            assert app.query_one("#stage-count", Digits).value == "--:--"
             # Going back reopens the last segment: the question on air shows again.
             moderator.request({"type": "clock", "action": "back"})
             await until(pilot, lambda: "regulated insurance" in card_text(app))

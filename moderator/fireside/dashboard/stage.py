@@ -200,10 +200,14 @@ class StageApp(App[None]):
             line.update(Text(status or "Waiting for the hub…", style="bold red" if status else ""))
             return
         left = view["left"]
-        shown = ("+" + mmss(-left)) if left < 0 else mmss(left)
+        over = view["phase"] == "finished"
+        # After the end there is no segment to count down: no stale allowance on screen.
+        shown = "--:--" if over else ("+" + mmss(-left)) if left < 0 else mmss(left)
         count.update(shown)
         label = PHASE_LABELS.get(view["phase"])
-        ends = f"session ends {clock_time(view['projected_end'], timezone)}"
+        ends = (
+            f"{'ended' if over else 'session ends'} {clock_time(view['projected_end'], timezone)}"
+        )
 
         big = Text(justify="center")
         big.append(view["title"], style="bold")

@@ -17,6 +17,7 @@ from fireside_ask.protocol import DEFAULT_PORT
 from . import __version__
 from .agenda import AgendaError, default_agenda, load_agenda
 from .hub import Hub, HubConfig
+from .logs import LogFormatter, log_path
 from .store import StoreError
 
 log = logging.getLogger("fireside")
@@ -255,7 +256,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             await run_demo(f"{scheme}://127.0.0.1:{hub.port}", count, insecure_loopback=True)
 
     # Keep the log off the screen the dashboard draws on.
-    _log_to_file(args.db.with_suffix(".log"))
+    _log_to_file(log_path(args.db))
     runner = HubThread(config, extra)
     hub = runner.start()
     tls = config.certfile is not None
@@ -293,7 +294,7 @@ def _log_to_file(path: Path) -> None:
     for handler in list(root.handlers):
         root.removeHandler(handler)
     handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(LogFormatter())
     root.addHandler(handler)
 
 
@@ -453,8 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the hub alone, headless (for a server)",
-        description="Run the hub without a dashboard. It logs to stderr and stops cleanly "
-        "on SIGINT or SIGTERM, closing connections with code 1001 so clients reconnect.",
+        description="Run the hub without a dashboard. It logs to stderr (each line starts "
+        "with the time in ISO 8601 with its UTC offset) and stops cleanly on SIGINT or "
+        "SIGTERM, closing connections with code 1001 so clients reconnect.",
         epilog=EPILOG_SERVE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -465,7 +467,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="start the hub and open the moderator's dashboard on it (the everyday command)",
         description="Start the hub in-process and open the dashboard on it, over loopback. "
-        "The hub's log goes to <db>.log beside the database.",
+        "The hub's log goes to <db stem>.log beside the database (--db talk.db: talk.log); "
+        "its lines start with the time in ISO 8601 with its UTC offset.",
         epilog=EPILOG_RUN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -598,10 +601,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(LogFormatter())
     logging.basicConfig(
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        handlers=[stderr],
     )
     logging.getLogger("fireside.ws").setLevel(logging.WARNING)
     try:

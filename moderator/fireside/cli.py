@@ -226,7 +226,8 @@ examples:
   fireside stage 127.0.0.1          # on the laptop that drives the confidence monitor
   fireside stage ws://10.0.0.5:8765
 
-Read-only: it shows the clock, the segment and the question on air, never pending or
+Read-only: it shows the question on air (wrapped, given all the room it needs; the clock
+shrinks to one line on a small terminal), the clock and the segment, never pending or
 rejected questions. No token is needed.
 """
 

@@ -24,9 +24,13 @@ JOIN = "pipx run fireside-ask 192.0.2.10"
 
 
 async def until(
-    pilot: Pilot[Any], condition: Callable[[], object], within: float = 5.0, what: str = ""
+    pilot: Pilot[Any], condition: Callable[[], object], within: float = 15.0, what: str = ""
 ) -> None:
-    """Let the app run until ``condition()`` holds, or fail after ``within`` seconds."""
+    """Let the app run until ``condition()`` holds, or fail after ``within`` seconds.
+
+    The default bound is generous: it only decides how long a broken test takes to fail,
+    and a loaded machine must not fail a working one.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     while not condition():

@@ -190,6 +190,7 @@ def test_report_gives_planned_and_actual_for_every_segment() -> None:
         "actual_start": T0,
         "actual_end": T0 + 400,
         "actual": 340,
+        "visits": [(T0, T0 + 400)],
     }
     assert rows[1]["actual_start"] == T0 + 400
     assert rows[1]["actual_end"] is None  # still running
@@ -287,3 +288,21 @@ def test_events_stored_before_session_time_read_their_wall_time() -> None:
     ]
     clock = Clock.replay(AGENDA, events)
     assert clock.segment_elapsed(0, T0 + 100) == 60
+
+
+def test_a_revisited_segment_reports_each_visit_and_no_ranges_overlap() -> None:
+    """After back and next again, each segment lists its own visits, one after another."""
+    clock = started()
+    clock.command("next", T0 + 60)  # pressed too early
+    clock.command("back", T0 + 70)
+    clock.command("next", T0 + 120)
+    rows = clock.report(T0 + 180)
+    assert rows[0]["visits"] == [(T0, T0 + 60), (T0 + 70, T0 + 120)]
+    assert rows[0]["actual"] == 110
+    assert rows[1]["visits"] == [(T0 + 60, T0 + 70), (T0 + 120, None)]
+    assert rows[1]["actual"] == 70
+    assert rows[2]["visits"] == []
+    spans = sorted(
+        (start, T0 + 180 if end is None else end) for row in rows for start, end in row["visits"]
+    )
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))

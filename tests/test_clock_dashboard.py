@@ -49,6 +49,12 @@ class Clocks:
     def __init__(self) -> None:
         self.wall = T0
         self.mono = 100.0
+        self.reads = 0
+        """How often a screen has read the monotonic clock: each refresh of the clock does."""
+
+    def monotonic(self) -> float:
+        self.reads += 1
+        return self.mono
 
     def advance(self, seconds: float) -> None:
         self.wall += seconds
@@ -84,7 +90,7 @@ async def test_wrapup_and_overtime_colours_and_every_clock_key(
 ) -> None:
     """The clock turns amber at wrap-up and red in overtime; n, b, space, + and - work."""
     url = f"ws://127.0.0.1:{short_hub.port}"
-    app = make_app(url, TOKEN, join_command=JOIN, monotonic=lambda: clocks.mono)
+    app = make_app(url, TOKEN, join_command=JOIN, monotonic=clocks.monotonic)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.model.ready)
         panel = app.dashboard.query_one(ClockPanel)
@@ -121,7 +127,10 @@ async def test_wrapup_and_overtime_colours_and_every_clock_key(
         await until(pilot, lambda: panel.phase == "paused")
         frozen = digits_text(panel)
         clocks.advance(30)
-        await pilot.pause(0.3)
+        # Proof that the clock was redrawn since the 30 s passed, not a guess that it was:
+        # two more reads of the clock mean at least one whole refresh after the advance.
+        reads = clocks.reads
+        await until(pilot, lambda: clocks.reads >= reads + 2)
         assert digits_text(panel) == frozen
         await pilot.press("space")
         await until(pilot, lambda: short_hub.clock_model.state == "running")

@@ -18,6 +18,7 @@ import pytest
 from fireside.dashboard.app import make_app
 from fireside.dashboard.stage import StageApp
 
+from .dashboard_helpers import until
 from .session_fixture import TOKEN, start_session_hub
 
 JOIN = "pipx run fireside-ask 192.168.1.20"
@@ -31,11 +32,9 @@ def session_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 async def _ready(pilot: Any) -> None:
+    # Fails here, saying why, if the welcome never comes (not later, as a confusing diff).
     app = pilot.app
-    for _ in range(500):
-        if app.model.ready and app.model.clock is not None:
-            break
-        await pilot.pause(0.01)
+    await until(pilot, lambda: app.model.ready and app.model.clock is not None, what="welcome")
     await pilot.pause(0.1)
 
 

@@ -20,6 +20,7 @@ from .dblock import StartError
 from .hub import Hub, HubConfig
 from .joining import join_command
 from .logfilter import quiet_repeats
+from .logs import LogFormatter, log_path
 from .store import StoreError
 
 log = logging.getLogger("fireside")
@@ -231,7 +232,8 @@ examples:
   fireside stage 127.0.0.1          # on the laptop that drives the confidence monitor
   fireside stage ws://10.0.0.5:8765
 
-Read-only: it shows the clock, the segment and the question on air, never pending or
+Read-only: it shows the question on air (wrapped, given all the room it needs; the clock
+shrinks to one line on a small terminal), the clock and the segment, never pending or
 rejected questions. No token is needed.
 """
 
@@ -261,7 +263,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             await run_demo(f"{scheme}://127.0.0.1:{hub.port}", count, insecure_loopback=True)
 
     # Keep the log off the screen the dashboard draws on.
-    _log_to_file(args.db.with_suffix(".log"))
+    _log_to_file(log_path(args.db))
     runner = HubThread(config, extra)
     hub = runner.start()
     tls = config.certfile is not None
@@ -300,7 +302,7 @@ def _log_to_file(path: Path) -> None:
         root.removeHandler(handler)
     # delay: a hub that cannot start (port taken, database in use) leaves no log behind.
     handler = logging.FileHandler(path, encoding="utf-8", delay=True)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(LogFormatter())
     root.addHandler(quiet_repeats(handler))
     # A log that cannot be written (a full disk) must not print tracebacks over the
     # dashboard: the hub goes on without its log, as the stdlib advises for production.
@@ -464,8 +466,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the hub alone, headless (for a server)",
-        description="Run the hub without a dashboard. It logs to stderr and stops cleanly "
-        "on SIGINT or SIGTERM, closing connections with code 1001 so clients reconnect.",
+        description="Run the hub without a dashboard. It logs to stderr (each line starts "
+        "with the time in ISO 8601 with its UTC offset) and stops cleanly on SIGINT or "
+        "SIGTERM, closing connections with code 1001 so clients reconnect.",
         epilog=EPILOG_SERVE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -476,7 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="start the hub and open the moderator's dashboard on it (the everyday command)",
         description="Start the hub in-process and open the dashboard on it, over loopback. "
-        "The hub's log goes to <db>.log beside the database.",
+        "The hub's log goes to <db stem>.log beside the database (--db talk.db: talk.log); "
+        "its lines start with the time in ISO 8601 with its UTC offset.",
         epilog=EPILOG_RUN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -611,10 +615,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(LogFormatter())
     logging.basicConfig(
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        handlers=[stderr],
     )
     logging.getLogger("fireside.ws").setLevel(logging.WARNING)
     for handler in logging.getLogger().handlers:

@@ -12,6 +12,9 @@ Decisions:
 - A segment's elapsed time is the sum of its running time over every visit, pauses
   excluded. Going back to a segment continues its count where it stopped (the usual reason
   to go back is a ``next`` pressed too early).
+- A segment revisited is reported with its total running time and every visit as its own
+  time range (``visits``), never as one range from its first start to its last end: that
+  range would overlap the segments shown in between, and claim time they had.
 - Moving to another segment always leaves the clock running.
 - Extending or shortening changes the current segment's allowance, never below zero.
 - Wrap-up starts when 20% of the segment's allowance, at most two minutes, is left.
@@ -359,21 +362,24 @@ class Clock:
         """Planned and actual start, end and duration of every segment (for the export).
 
         ``now`` is session time; starts and ends are wall-clock times, for the record.
+        ``visits`` holds each stretch the segment was current, ``(start, end)`` in order,
+        ``end`` ``None`` while it still is; ``actual_start`` and ``actual_end`` are the
+        first start and the last end (``None`` while open).
         """
         rows = []
         for i, segment in enumerate(self.agenda.segments):
-            runs = [r for r in self.runs if r.index == i]
-            ended = [r.end for r in runs if r.end is not None]
-            still_open = any(r.end is None for r in runs)
+            visits = [(r.start, r.end) for r in self.runs if r.index == i]
+            still_open = any(end is None for _, end in visits)
             rows.append(
                 {
                     "id": segment.id,
                     "title": segment.title,
                     "planned": segment.duration,
                     "allowance": self.allowance(i),
-                    "actual_start": runs[0].start if runs else None,
-                    "actual_end": None if still_open or not ended else max(ended),
-                    "actual": round(self.segment_elapsed(i, now), 3) if runs else None,
+                    "actual_start": visits[0][0] if visits else None,
+                    "actual_end": None if still_open or not visits else visits[-1][1],
+                    "actual": round(self.segment_elapsed(i, now), 3) if visits else None,
+                    "visits": visits,
                 }
             )
         return rows

@@ -9,6 +9,7 @@ file left by a crash only names a process that is gone, and the next hub takes i
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from pathlib import Path
 
@@ -37,7 +38,10 @@ class DatabaseLock:
         if fcntl is None:  # pragma: no cover
             return cls(path, None)
         while True:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise StartError(_cannot_use(db_path, exc)) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -57,8 +61,13 @@ class DatabaseLock:
             if same:
                 break
             os.close(fd)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        except OSError as exc:
+            lock = cls(path, fd)
+            lock.release()
+            raise StartError(_cannot_use(db_path, exc)) from None
         return cls(path, fd)
 
     def release(self) -> None:
@@ -70,3 +79,10 @@ class DatabaseLock:
             self.path.unlink()
         os.close(self._fd)
         self._fd = None
+
+
+def _cannot_use(db_path: Path, exc: OSError) -> str:
+    """One line for a database whose lock cannot even be written (full disk, no rights)."""
+    if exc.errno == errno.ENOSPC:
+        return f"cannot use the database {db_path}: the disk is full ({exc.strerror})."
+    return f"cannot use the database {db_path}: {exc.strerror or exc}."

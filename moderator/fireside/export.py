@@ -332,7 +332,9 @@ class _Record:
                 cells = ["—", "—", plan_time, "not reached"]
             else:
                 cells = [duration(actual), over_under(actual - planned), plan_time]
-                cells.append(self.span(row["actual_start"], row["actual_end"]))
+                # Each visit on its own: one range from the first start to the last end
+                # would overlap the segments shown in between (see clock.py).
+                cells.append(", ".join(self.span(start, end) for start, end in row["visits"]))
             title = escape_markdown(row["title"])
             lines.append(table_row([str(number), title, duration(planned), *cells]))
             notes.extend(self.segment_notes(number - 1, row))
@@ -352,7 +354,8 @@ class _Record:
         lines.append("")
         lines.append(
             "Actual durations count running time only: time with the clock paused is left "
-            "out. Over/under compares them with the plan."
+            "out. Over/under compares them with the plan. A segment gone back to shows "
+            "each of its visits as its own time range."
         )
         if clock.state in (RUNNING, PAUSED):
             current = escape_markdown(agenda.segments[clock.index].title)

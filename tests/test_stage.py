@@ -29,7 +29,9 @@ def start_stage_hub(db_path: Path) -> tuple[HubThread, str, list[float]]:
     """The reference agenda 45 s into its first segment, with LONG on air."""
     now = [START]
     runner = HubThread(
-        HubConfig(db_path=db_path, host="127.0.0.1", port=0, token=TOKEN), clock=lambda: now[0]
+        HubConfig(db_path=db_path, host="127.0.0.1", port=0, token=TOKEN),
+        clock=lambda: now[0],
+        monotonic=lambda: now[0],
     )
     hub = runner.start()
     url = f"ws://127.0.0.1:{hub.port}"

@@ -143,6 +143,23 @@ async def test_wrapup_and_overtime_colours_and_every_clock_key(
         await until(pilot, lambda: panel.phase == "overtime")
 
 
+async def test_after_the_last_segment_the_clock_shows_no_count(
+    short_hub: Hub, clocks: Clocks
+) -> None:
+    """Once the session is over the big clock reads --:--, as the stage does, not a count."""
+    url = f"ws://127.0.0.1:{short_hub.port}"
+    app = make_app(url, TOKEN, join_command=JOIN, monotonic=clocks.monotonic)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.model.ready)
+        panel = app.dashboard.query_one(ClockPanel)
+        for _ in range(3):  # start, then next past the second and last segment
+            await pilot.press("n")
+        await until(pilot, lambda: short_hub.clock_model.state == "finished")
+        await until(pilot, lambda: panel.phase == "finished")
+        assert digits_text(panel) == "--:--"
+        assert panel.border_title == "Clock · session over"
+
+
 async def test_questions_record_the_segment_they_arrived_in_and_went_on_air_in(
     short_hub: Hub, clocks: Clocks
 ) -> None:

@@ -359,7 +359,10 @@ class ClockPanel(Vertical):
         set_text(title, Text(view["title"], no_wrap=True, overflow="ellipsis"))
         set_text(prompt, Text(view["prompt"]))
         left = view["left"]
-        digits = ("+" + mmss(-left)) if left < 0 else mmss(left)
+        if view["phase"] == "finished":
+            digits = "--:--"  # no segment is running: a count here would read as time left
+        else:
+            digits = ("+" + mmss(-left)) if left < 0 else mmss(left)
         if count.value != digits:
             count.update(digits)
         total = max(1.0, view["allowance"])

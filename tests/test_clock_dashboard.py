@@ -144,11 +144,12 @@ async def test_wrapup_and_overtime_colours_and_every_clock_key(
 
 
 async def test_after_the_last_segment_the_clock_shows_no_count(
-    short_hub: Hub, clocks: Clocks
+    short_hub: Hub, clocks: Clocks, tmp_path: Path
 ) -> None:
     """Once the session is over the big clock reads --:--, as the stage does, not a count."""
     url = f"ws://127.0.0.1:{short_hub.port}"
-    app = make_app(url, TOKEN, join_command=JOIN, monotonic=clocks.monotonic)
+    # The end of the session writes the record: into the test's folder, not the checkout.
+    app = make_app(url, TOKEN, join_command=JOIN, monotonic=clocks.monotonic, record_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.model.ready)
         panel = app.dashboard.query_one(ClockPanel)

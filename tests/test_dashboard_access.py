@@ -38,6 +38,17 @@ async def test_k_shows_the_moderator_token_masked_until_asked(hub: Hub, url: str
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen))
 
 
+async def test_the_token_window_is_readable_whole_at_80x24(hub: Hub, url: str) -> None:
+    """At 80x24 the token window's advice wraps instead of being cut mid-word."""
+    async with dashboard(url, size=(80, 24)) as (app, pilot):
+        await pilot.press("k")
+        await until(pilot, lambda: isinstance(app.screen, TokenScreen))
+        await pilot.pause()
+        dialog = app.screen.query_one(".dialog")
+        inside = " ".join(region_text(app, dialog).replace("█", " ").split())  # no frame
+        assert "(and types it when asked)" in inside
+
+
 async def test_the_token_key_is_in_the_command_palette(hub: Hub, url: str) -> None:
     """The command palette offers "Moderator token", like every other key."""
     async with dashboard(url) as (app, pilot):

@@ -248,7 +248,8 @@ class TokenScreen(ModalScreen[None]):
         with Vertical(classes="dialog"):
             yield Label(Text("Moderator token", style="bold"))
             yield Static(Text(MASK), id="token-value")
-            yield Label(
+            # A Static, not a Label: it wraps on a narrow terminal instead of being cut.
+            yield Static(
                 Text(
                     "s shows it (mind who can see the screen) · esc closes\n"
                     "A co-moderator opens: fireside dashboard HOST (and types it when asked)",

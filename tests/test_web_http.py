@@ -110,7 +110,8 @@ async def test_the_hub_serves_the_attendee_wheel(hub: Hub) -> None:
     assert archive.testzip() is None
     info = f"fireside_ask-{__version__}.dist-info"
     assert "fireside_ask/cli.py" in archive.namelist()
-    assert "fireside-ask = fireside_ask.cli:main" in archive.read(f"{info}/entry_points.txt").decode()
+    entry_points = archive.read(f"{info}/entry_points.txt").decode()
+    assert "fireside-ask = fireside_ask.cli:main" in entry_points
     assert body == build_wheel().data  # the same bytes every time
 
 
@@ -166,7 +167,7 @@ async def test_the_served_wheel_installs_in_a_fresh_venv_and_runs(
 
 
 def test_release_workflow_builds_checks_and_publishes_both_distributions() -> None:
-    """The release workflow parses, builds both packages, checks them, and uses trusted publishing."""
+    """The release workflow parses, builds both packages, checks them, publishes by OIDC."""
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
     triggers: Any = workflow.get("on", workflow.get(True))
     assert "tags" in triggers["push"]

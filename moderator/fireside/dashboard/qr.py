@@ -11,10 +11,24 @@ _HALVES = {(False, False): " ", (True, False): "▀", (False, True): "▄", (Tru
 _STYLE = "black on white"
 
 
-def qr_text(data: str, border: int = 2) -> Text:
-    """``data`` as a QR code, one module per column and two per line, with a quiet zone."""
+def qr_modules(data: str, border: int = 2) -> list[list[bool]]:
+    """``data``'s QR code as rows of modules (``True`` is dark), quiet zone included."""
     code = segno.make(data, error="m")
-    rows = [[bool(module) for module in row] for row in code.matrix_iter(border=border)]
+    return [[bool(module) for module in row] for row in code.matrix_iter(border=border)]
+
+
+def qr_text(data: str, border: int = 2, scale: int = 1) -> Text:
+    """``data`` as a QR code with a quiet zone, at ``scale`` 1 or 2.
+
+    Scale 1 puts one module per column and two per line (half blocks): the smallest
+    drawing a phone still reads. Scale 2 puts each module on two columns of one line, twice
+    as large on a projector; a terminal cell is about twice as tall as wide, so both are
+    square.
+    """
+    rows = qr_modules(data, border)
+    if scale == 2:
+        lines = ["".join("██" if dark else "  " for dark in row) for row in rows]
+        return Text("\n".join(lines), style=_STYLE, no_wrap=True)
     if len(rows) % 2:
         rows.append([False] * len(rows[0]))
     lines = [

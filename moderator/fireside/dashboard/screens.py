@@ -6,14 +6,16 @@ from typing import Any
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 
-from .qr import qr_text
+from .qr import qr_modules, qr_text
 
 
 class HelpScreen(ModalScreen[None]):
@@ -280,9 +282,21 @@ class JoinScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="join-box"):
-            yield Static(qr_text(self.url), id="join-qr")
+            yield Static(qr_text(self.url, scale=self.scale_for(self.app.size)), id="join-qr")
             yield Label(Text(self.url, style="bold"), id="join-url")
-            yield Label(Text(f"Terminal: {self.command}", style="dim"), id="join-command")
+            # A Static, so that the long pipx command wraps on a narrow terminal.
+            yield Static(Text(f"Terminal: {self.command}", style="dim"), id="join-command")
+
+    def scale_for(self, size: Size) -> int:
+        """2 (twice as large, for a projector) when the screen has room for it, else 1."""
+        modules = len(qr_modules(self.url))
+        # Room for the code, the address and the command's lines under it, and the frame.
+        return 2 if size.height >= modules + 6 and size.width >= 2 * modules + 4 else 1
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one("#join-qr", Static).update(
+            qr_text(self.url, scale=self.scale_for(self.app.size))
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -18,9 +18,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from fireside.agenda import Agenda, Segment
+from fireside.topics.semantic import Embedder, Vector, shared_embedder
 from fireside.topics.text import Spelling, Term, bigrams, generic_weight, known_words, terms
-from fireside.topics.vocab import OTHER, THEMES
+from fireside.topics.vocab import OTHER, OTHER_EXAMPLES, THEMES
 
 OTHER_TOPIC = "other"
 KEYWORD_WEIGHT = 3.0
@@ -41,6 +44,14 @@ ATTACH_MIN = 3.0
 that theme's vocabulary when its id differs..."""
 ATTACH_SHARE = 0.4
 """...and how much of the segment's own weight those matching words must carry."""
+MIN_MEANING = 0.04
+"""Without MIN_EVIDENCE in words, the meaning must stand this far above the question's mean
+cosine to the segments: a vague question ("Open questions from the audience?") is "other"."""
+SEMANTIC_WEIGHT = 6.0
+"""Lexical evidence per unit of cosine above the question's mean cosine to the segments.
+Measured on the development sets (reference, other-talk, cooking, council): from 3 to 10
+the agreement barely moves; 6 lets a clear meaning outvote one stray title word, and keeps
+one decisive keyword (3 x IDF) stronger than a small difference in meaning."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +165,7 @@ def attach_themes(segments: list[Segment], profiles: dict[str, dict[str, float]]
 class TopicSuggester:
     """Suggests an agenda topic for each question; built once per agenda, then cheap per call."""
 
-    def __init__(self, agenda: Agenda) -> None:
+    def __init__(self, agenda: Agenda, embedder: Embedder | None = None) -> None:
         segments = candidate_segments(agenda)
         profiles = {s.id: segment_profile(s) for s in segments}
         for segment_id, theme in attach_themes(segments, profiles).items():
@@ -178,6 +189,36 @@ class TopicSuggester:
         texts = [f"{s.title} {s.prompt} {' '.join(s.keywords)}" for s in segments]
         texts += [text for tiers in (*THEMES.values(), OTHER) for text in tiers.values()]
         self._spelling = Spelling(known_words(texts))
+        self._embedder = embedder or shared_embedder()
+        self._segments: Vector = self._embedder.matrix([_segment_text(s) for s in segments])
+        self._examples: dict[str, list[Vector]] = defaultdict(list)
+        """The moderator's corrections: questions known to belong to a topic (or "other")."""
+        for text in OTHER_EXAMPLES:
+            self._examples[OTHER_TOPIC].append(self._embedder.embed(text))
+
+    def learn(self, text: str, topic: str) -> None:
+        """Use a question the moderator filed under ``topic`` as an example of it from now on.
+
+        A later question close in meaning to the example gets the example's cosine for that
+        topic, if it beats the segment's own description.
+        """
+        if topic in self.topics or topic == OTHER_TOPIC:
+            self._examples[topic].append(self._embedder.embed(text))
+
+    def meaning(self, text: str) -> tuple[dict[str, float], float]:
+        """Cosine of the question to each topic (its description or a learned example) and to
+        "other", each minus the mean cosine to the segments' descriptions."""
+        vector = self._embedder.embed(text)
+        cosines = self._segments @ vector
+        baseline = float(cosines.mean()) if len(cosines) else 0.0
+        result = {}
+        for topic, cosine in zip(self.topics, cosines.tolist(), strict=True):
+            examples = self._examples.get(topic)
+            if examples:
+                cosine = max(cosine, float(np.max(np.stack(examples) @ vector)))
+            result[topic] = cosine - baseline
+        other = float(np.max(np.stack(self._examples[OTHER_TOPIC]) @ vector)) - baseline
+        return result, other
 
     def scores(self, text: str) -> tuple[dict[str, float], float, dict[str, list[Evidence]]]:
         """Evidence per topic and for "other", with what each topic's evidence is made of.
@@ -212,11 +253,23 @@ class TopicSuggester:
         totals, other, matched = self.scores(text)
         if live_segment in totals and totals[live_segment] > 0:
             totals[live_segment] += LIVE_BONUS
+        meaning, other_meaning = self.meaning(text)
+        combined = {t: totals[t] + SEMANTIC_WEIGHT * meaning[t] for t in self.topics}
         # On an exact tie, the earlier segment of the agenda (max keeps the first).
-        best = max(self.topics, key=lambda t: totals[t], default=None)
-        if best is None or totals[best] < MIN_EVIDENCE or other >= totals[best]:
+        best = max(self.topics, key=lambda t: combined[t], default=None)
+        # "other" wins on its words (slides, recording) or on its meaning (an event question).
+        if (
+            best is None
+            or max(other, SEMANTIC_WEIGHT * other_meaning) >= combined[best]
+            or (totals[best] < MIN_EVIDENCE and meaning[best] < MIN_MEANING)
+        ):
             return Suggestion(OTHER_TOPIC, round(other, 2), _explain(matched[OTHER_TOPIC]))
-        return Suggestion(best, round(totals[best], 2), _explain(matched[best]))
+        return Suggestion(best, round(combined[best], 2), _explain(matched[best]))
+
+
+def _segment_text(segment: Segment) -> str:
+    """What a segment is about, as one text for the embedding."""
+    return f"{segment.title}. {segment.prompt} {', '.join(segment.keywords)}"
 
 
 def _consume_phrase_parts(evidence: list[Evidence]) -> list[Evidence]:

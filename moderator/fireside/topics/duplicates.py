@@ -141,8 +141,9 @@ class DuplicateIndex:
         return len(self._keys)
 
     def add(self, question_id: int, text: str) -> None:
-        """Index a question (again, after an edit: the old text is forgotten)."""
-        self.remove(question_id)
+        """Index a question (again, after an edit: the old text is forgotten, the texts
+        learned from merges into it are kept)."""
+        self._remove_entry(question_id)
         self._add_entry(question_id, text)
 
     def learn_merge(self, source_text: str, target_id: int) -> None:

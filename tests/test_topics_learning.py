@@ -1,0 +1,85 @@
+"""The semantic model loads offline, hints reach the moderator after the ack, and the
+moderator's corrections change later suggestions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fireside.agenda import load_agenda
+from fireside.hub import Hub
+from fireside.topics import DuplicateIndex, TopicSuggester
+from fireside.topics.semantic import Embedder, ModelMissing
+
+ROOT = Path(__file__).resolve().parent.parent
+TALKS = ROOT / "tests" / "data" / "talks"
+
+pytestmark = pytest.mark.usefixtures("anyio_backend")
+
+
+def test_the_model_loads_with_the_network_unavailable() -> None:
+    """With every socket refused and hub downloads disabled, the embeddings still load."""
+    code = textwrap.dedent(
+        """
+        import socket
+        def refuse(*args, **kwargs):
+            raise OSError("network is off in this test")
+        socket.socket.connect = refuse
+        socket.create_connection = refuse
+        from fireside.topics.semantic import shared_embedder
+        vector = shared_embedder().embed("Can I bake sourdough without a dutch oven?")
+        print(vector.shape[0], round(float((vector * vector).sum()), 3))
+        """
+    )
+    env = {"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["256", "1.0"]
+
+
+def test_missing_model_files_give_a_clear_error(tmp_path: Path) -> None:
+    """Without the embedding files, the error names the missing file and the fix."""
+    with pytest.raises(ModelMissing, match="embedding file not found: .*weights.safetensors"):
+        Embedder(tmp_path / "weights.safetensors", tmp_path / "tokenizer.json")
+
+
+def test_a_topic_set_by_the_moderator_steers_later_questions() -> None:
+    """After the moderator files one question under a topic, a similar one is suggested there."""
+    suggester = TopicSuggester(load_agenda(TALKS / "council" / "agenda.toml"))
+    later = "When will the potholes on Elm Avenue be repaired?"
+    assert suggester.suggest(later).topic == "other"
+    suggester.learn("Is anyone going to fill the potholes in our road?", "transport")
+    assert suggester.suggest(later).topic == "transport"
+
+
+def test_a_merge_makes_later_rewordings_point_to_the_target() -> None:
+    """After the moderator merges a rewording into a question, the next rewording is linked."""
+    index = DuplicateIndex()
+    index.add(1, "Will the recipes be posted somewhere?")
+    index.add(2, "Why does my hollandaise always split?")
+    assert index.find("Is there a handout with everything you cooked today?") is None
+    index.learn_merge("Is there a handout of today's dishes?", 1)
+    assert index.find("Is there a handout with everything you cooked today?") == 1
+
+
+async def test_the_hint_reaches_the_moderator_after_the_ack(hub: Hub, connect) -> None:  # type: ignore[no-untyped-def]
+    """The attendee's ack comes first; the moderator then gets the question with its hint."""
+    moderator = await connect("moderator")
+    attendee = await connect()
+    first = await attendee.ask("Is Qwen better than Llama now?")
+    ack = await attendee.ask("Has Qwen overtaken Llama?")
+    assert ack["type"] == "ack"
+    hinted = await moderator.expect("question")
+    while (
+        hinted["question"]["id"] != ack["question_id"]
+        or hinted["question"]["suggested_topic"] is None
+    ):
+        hinted = await moderator.expect("question")
+    assert hinted["question"]["suggested_topic"] == "landscape"
+    assert hinted["question"]["duplicate_of"] == first["question_id"]

@@ -611,7 +611,8 @@ class Hub:
         if question is None:
             return
         self._suggest(question)
-        self._push(self._moderators, {"type": "question", "question": self.moderator_view(question)})
+        view = self.moderator_view(question)
+        self._push(self._moderators, {"type": "question", "question": view})
         asyncio.ensure_future(self._store_hint(question_id))
 
     async def _store_hint(self, question_id: int) -> None:
@@ -620,7 +621,7 @@ class Hub:
             if question is not None:
                 await self._commit([question_write(question)])
         except RoomError:
-            log.warning("could not store the hint of #%d; it is computed again on restart", question_id)
+            log.warning("could not store the hint of #%d", question_id)
 
     def _learn(self, change: Change) -> None:
         """Turn the moderator's topic and merge actions into examples for later hints."""

@@ -172,6 +172,28 @@ def every_set(data_dir: Path) -> dict[str, Any]:
     return report
 
 
+def distinct_session(data_dir: Path) -> dict[str, Any]:
+    """Duplicate hints in one big session of distinct questions: every labelled question of
+    the development sets (held-out ones excluded) that appears in no labelled pair, asked one
+    after another. Nearly every hint here is a false one; pairs scored one at a time do not
+    show how the threshold behaves once the index holds hundreds of questions on one subject."""
+    texts: list[str] = []
+    in_pairs: set[str] = set()
+    for name, (_, questions, pairs) in talk_sets(data_dir).items():
+        rows, pair_rows = read_jsonl(questions), read_jsonl(pairs)
+        if name in HELD_OUT or rows is None or pair_rows is None:
+            continue
+        texts += [row["text"] for row in rows]
+        in_pairs |= {row["a"] for row in pair_rows} | {row["b"] for row in pair_rows}
+    distinct = [text for text in dict.fromkeys(texts) if text not in in_pairs]
+    index, flagged = DuplicateIndex(), 0
+    for number, text in enumerate(distinct):
+        flagged += index.find(text) is not None
+        index.add(number, text)
+    print(f"one session of {len(distinct)} distinct dev questions: {flagged} duplicate hints")
+    return {"questions": len(distinct), "hints": flagged}
+
+
 def question_file(sources: list[str], count: int, seed: int = 7) -> list[str]:
     """``count`` realistic lines: labelled questions, reworded a little, many asked again."""
     rng = random.Random(seed)
@@ -236,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     report: dict[str, Any] = {"sets": every_set(args.data_dir)}
+    report["distinct_session"] = distinct_session(args.data_dir)
     sources: list[str] = []
     for name, path in [
         ("topics_dev", args.data_dir / "questions-dev.jsonl"),

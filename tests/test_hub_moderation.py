@@ -166,8 +166,10 @@ async def test_approve_shows_the_question_to_everyone(
     assert (seen["state"], seen["text"], seen["name"]) == ("approved", "What about Qwen?", "Ada")
     assert "client_id" not in seen and "original_text" not in seen
     pushed = await settle(moderator)
-    asked_view, view = question_pushes(pushed, qid)  # when it arrived, when approved
-    assert asked_view["state"] == "pending"
+    # When it arrived, when its topic hint was ready (after the ack), when approved.
+    asked_view, hinted, view = question_pushes(pushed, qid)
+    assert asked_view["state"] == "pending" and asked_view["suggested_topic"] is None
+    assert hinted["state"] == "pending" and hinted["suggested_topic"] is not None
     assert view["state"] == "approved" and view["client_id"] == "asker-ada-01"
     assert of_type(pushed, "undo")[-1]["next"] == {
         "action_id": 1,

@@ -17,10 +17,14 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from fireside.agenda import Agenda, Segment
+from fireside.topics.linear import LinearModel, load_model
 from fireside.topics.semantic import Embedder, Vector, shared_embedder
 from fireside.topics.text import Spelling, Term, bigrams, generic_weight, known_words, terms
 from fireside.topics.vocab import OTHER, OTHER_EXAMPLES, THEMES
@@ -29,12 +33,6 @@ OTHER_TOPIC = "other"
 KEYWORD_WEIGHT = 3.0
 TITLE_WEIGHT = 2.0
 PROMPT_WEIGHT = 1.0
-MIN_EVIDENCE = 1.5
-"""Below this much evidence a question is ``other``: one title word is enough, a stray one
-is not."""
-LIVE_BONUS = 1.2
-"""Added to the running segment's score. Smaller than MIN_EVIDENCE, so it never makes a topic
-out of nothing; about one good hint, so it settles a near tie."""
 EXPLAIN_MIN = 0.5
 """Words that added less than this are not shown as the reason for a topic."""
 DECAY = 0.6
@@ -44,25 +42,6 @@ ATTACH_MIN = 3.0
 that theme's vocabulary when its id differs..."""
 ATTACH_SHARE = 0.4
 """...and how much of the segment's own weight those matching words must carry."""
-MIN_MEANING = 0.04
-"""Without MIN_EVIDENCE in words, the meaning must stand this far above the question's mean
-cosine to the segments: a vague question ("Open questions from the audience?") is "other"."""
-WORD_MEANING_MIN = 0.25
-"""Least cosine between one content word of a question and one word of a segment for the
-meaning alone to file it there. On the development sets' questions that no segment word
-matches: 61 of 66 right topics keep it, 74 of 105 "other" questions fall below it."""
-CONTENT_WEIGHT = 0.6
-"""Words weighing at least this (``generic_weight``) are content words, not vague ones."""
-LEARN_MARGIN = 0.15
-"""How much closer (in cosine) a question must be to a moderator's example than to the segment
-itself. On the development sets, giving the first half's labels as corrections: at 0 the
-second half loses 0.17 in summed agreement (reference dev 1.00 -> 0.90), at 0.15 it gains 0.02
-and no set loses."""
-SEMANTIC_WEIGHT = 6.0
-"""Lexical evidence per unit of cosine above the question's mean cosine to the segments.
-Measured on the development sets (reference, other-talk, cooking, council): from 3 to 10
-the agreement barely moves; 6 lets a clear meaning outvote one stray title word, and keeps
-one decisive keyword (3 x IDF) stronger than a small difference in meaning."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +51,8 @@ class Suggestion:
     topic: str
     """A segment id of the agenda, or ``"other"``."""
     score: float
-    """The evidence for that topic: the weight of its matching words, plus the live bonus."""
+    """How likely the model finds that topic, between 0 and 1 (a softmax over the topics and
+    "other"; on the development talks it is right about as often as it claims)."""
     words: tuple[str, ...]
     """The matching words as the person wrote them, strongest first: the moderator's "why"."""
 
@@ -173,19 +153,66 @@ def attach_themes(segments: list[Segment], profiles: dict[str, dict[str, float]]
     return attached
 
 
+SEGMENT_FEATURES = (
+    "words",
+    "curated",
+    "title",
+    "prompt",
+    "keyword",
+    "whole",
+    "tokens_mean",
+    "tokens_max",
+    "example",
+    "has_example",
+)
+"""What a topic's row says about a question: its words' evidence (own words; the built-in
+vocabulary apart, since only the reference talk has one), the cosine of the question to the
+title, the prompt, the closest keyword and the whole description (each minus its mean over
+the topics), how close the question's words come to the segment's words (IDF-weighted mean
+and best), and the closest of the moderator's corrections for that topic."""
+OTHER_FEATURES = (
+    "other_bias",
+    "other_words",
+    "other_meaning",
+    "best_words",
+    "best_whole",
+    "mean_whole",
+    "best_tokens",
+    "length",
+    "other_example",
+    "other_has_example",
+)
+"""What the "other" row says: its own words (slides, recording) and example questions, how
+strong the best topic's evidence is, how much meaning the question has at all, its length,
+and the closest of the moderator's "other" corrections."""
+FEATURES = SEGMENT_FEATURES + OTHER_FEATURES
+KNN = 5
+"""How many of the moderator's corrections, the closest in meaning, vote on a question."""
+MODEL_FILE = Path(__file__).with_name("topic_model.json")
+LIVE_BONUS = 1.0
+"""Added to the running segment's score (in log-odds: that segment becomes e times as likely)
+when the question's words give it any evidence. Not learned: the labelled sets do not say
+which segment was running. It tips a close call and never makes a topic out of nothing."""
+
+
 class TopicSuggester:
     """Suggests an agenda topic for each question; built once per agenda, then cheap per call."""
 
-    def __init__(self, agenda: Agenda, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, agenda: Agenda, embedder: Embedder | None = None, model: LinearModel | None = None
+    ) -> None:
         segments = candidate_segments(agenda)
         profiles = {s.id: segment_profile(s) for s in segments}
+        self._curated: dict[str, frozenset[str]] = {}
         for segment_id, theme in attach_themes(segments, profiles).items():
             profile = profiles[segment_id]
             # The curated tier wins over the uniform keyword weight: it knows that "chinese"
             # is context in this talk while "censorship" decides.
             profile.update(_THEME_PROFILES[theme])
+            self._curated[segment_id] = frozenset(_THEME_PROFILES[theme])
         self.topics = tuple(profiles)
         """The candidate topic ids, in agenda order."""
+        self.model = model or _shipped_model()
         df: dict[str, int] = defaultdict(int)
         for profile in profiles.values():
             for key in profile:
@@ -201,49 +228,46 @@ class TopicSuggester:
         texts += [text for tiers in (*THEMES.values(), OTHER) for text in tiers.values()]
         self._spelling = Spelling(known_words(texts))
         self._embedder = embedder or shared_embedder()
-        self._segments: Vector = self._embedder.matrix([_segment_text(s) for s in segments])
+        embed = self._embedder.matrix
+        self._titles: Vector = embed([s.title for s in segments])
+        self._prompts: Vector = embed([s.prompt or s.title for s in segments])
+        self._keywords = [embed(list(s.keywords)) for s in segments]
+        self._whole: Vector = embed([_segment_text(s) for s in segments])
         self._words = {s.id: _segment_words(s, self._embedder) for s in segments}
-        self._examples: dict[str, list[Vector]] = defaultdict(list)
-        """The moderator's corrections: questions known to belong to a topic (or "other")."""
+        self._examples: list[Vector] = []
+        """The moderator's corrections: questions known to belong to a topic (or "other")..."""
+        self._example_topics: list[str] = []
+        """...and the topic of each."""
+        self._example_matrix: Vector | None = None
         # The agenda's open Q&A slots describe questions that belong to no segment.
         open_slots = [_segment_text(s) for s in agenda.segments if s not in segments]
-        self._other_examples: Vector = self._embedder.matrix([*OTHER_EXAMPLES, *open_slots])
+        self._other_examples: Vector = embed([*OTHER_EXAMPLES, *open_slots])
 
     def learn(self, text: str, topic: str) -> None:
-        """Use a question the moderator filed under ``topic`` as an example of it from now on.
-
-        A later question close in meaning to the example gets the example's cosine for that
-        topic, if it beats the segment's own description.
-        """
+        """Use a question the moderator filed under ``topic`` as an example of it from now on:
+        later questions get, as one more feature per topic, the share of their nearest
+        examples filed under it (a vote of the KNN closest, weighted by cosine)."""
         if topic in self.topics or topic == OTHER_TOPIC:
-            self._examples[topic].append(self._embedder.embed(text))
+            self._examples.append(self._embedder.embed(text))
+            self._example_topics.append(topic)
+            self._example_matrix = None
 
-    def meaning(self, text: str) -> tuple[dict[str, float], float]:
-        """Cosine of the question to each topic (its description or a learned example) and to
-        "other", each minus the mean cosine to the segments' descriptions."""
-        vector = self._embedder.embed(text)
-        cosines = self._segments @ vector
-        baseline = float(cosines.mean()) if len(cosines) else 0.0
-        result = {}
-        for topic, cosine in zip(self.topics, cosines.tolist(), strict=True):
-            examples = self._examples.get(topic)
-            if examples:
-                # A correction counts only when the question is much closer to it than to the
-                # segment's own words: one example is a noisy picture of a whole segment.
-                learned = float(np.max(np.stack(examples) @ vector)) - LEARN_MARGIN
-                cosine = max(cosine, learned)
-            result[topic] = cosine - baseline
-        other = float(np.max(self._other_examples @ vector))
-        if self._examples.get(OTHER_TOPIC):
-            learned = float(np.max(np.stack(self._examples[OTHER_TOPIC]) @ vector))
-            other = max(other, learned - LEARN_MARGIN)
-        return result, other - baseline
+    def _votes(self, vector: Vector) -> dict[str, float]:
+        """Each topic's share of the question's nearest corrected examples."""
+        if not self._examples:
+            return {}
+        if self._example_matrix is None:
+            self._example_matrix = np.stack(self._examples)
+        cosines = self._example_matrix @ vector
+        nearest = np.argsort(-cosines)[:KNN]
+        votes: dict[str, float] = defaultdict(float)
+        for row in nearest.tolist():
+            votes[self._example_topics[row]] += max(float(cosines[row]), 0.0)
+        total = sum(votes.values()) or 1.0
+        return {topic: vote / total for topic, vote in votes.items()}
 
-    def scores(self, text: str) -> tuple[dict[str, float], float, dict[str, list[Evidence]]]:
-        """Evidence per topic and for "other", with what each topic's evidence is made of.
-
-        For tuning and for the benchmark; ``suggest`` is what the hub and the CLI call.
-        """
+    def evidence(self, text: str) -> tuple[dict[str, float], float, dict[str, list[Evidence]]]:
+        """The words' evidence per topic and for "other", with what each is made of."""
         found = features(terms(text))
         for key, surface in list(found.items()):
             if key not in self._index and key not in self._other and " " not in key:
@@ -267,40 +291,84 @@ class TopicSuggester:
                 totals[topic] = total
         return totals, other, matched
 
+    def rows(self, text: str) -> tuple[npt.NDArray[np.float64], dict[str, list[Evidence]]]:
+        """The feature rows of ``text``: one per topic, in ``topics`` order, then "other"."""
+        totals, other_words, matched = self.evidence(text)
+        n = len(self.topics)
+        rows = np.zeros((n + 1, len(FEATURES)))
+        vector = self._embedder.embed(text)
+        votes = self._votes(vector)
+        words = list(terms(text))
+        weights = np.array([generic_weight(t.key) for t in words])
+        question = (
+            np.stack([self._embedder.centered(t.surface) for t in words]) if words else None
+        )
+        for i, topic in enumerate(self.topics):
+            curated = self._curated.get(topic, frozenset())
+            found = matched.get(topic, [])
+            rows[i, 0] = math.log1p(_combine([e for e in found if e[1] not in curated]))
+            rows[i, 1] = math.log1p(_combine([e for e in found if e[1] in curated]))
+            if len(self._keywords[i]):
+                rows[i, 4] = float((self._keywords[i] @ vector).max())
+            if question is not None:
+                best = (self._words[topic] @ question.T).max(axis=0)
+                rows[i, 6] = float((best * weights).sum() / max(weights.sum(), 1e-9))
+                rows[i, 7] = float(best.max())
+            if votes:
+                rows[i, 8] = votes.get(topic, 0.0)
+                rows[i, 9] = 1.0
+        rows[:n, 2] = self._titles @ vector
+        rows[:n, 3] = self._prompts @ vector
+        rows[:n, 5] = self._whole @ vector
+        whole = rows[:n, 5].copy()
+        o = len(SEGMENT_FEATURES)
+        last = rows[n]
+        last[o] = 1.0
+        last[o + 1] = math.log1p(other_words)
+        last[o + 2] = float((self._other_examples @ vector).max()) - float(whole.mean())
+        last[o + 3] = float(rows[:n, 0:2].sum(axis=1).max()) if n else 0.0
+        last[o + 4] = float(whole.max() - whole.mean()) if n else 0.0
+        last[o + 5] = float(whole.mean()) if n else 0.0
+        last[o + 6] = float(rows[:n, 7].max()) if n else 0.0
+        last[o + 7] = math.log1p(float(weights.sum()))
+        if votes:
+            last[o + 8] = votes.get(OTHER_TOPIC, 0.0)
+            last[o + 9] = 1.0
+        # Relative to the other topics: the softmax only compares rows, and the overall level
+        # of meaning is the "other" row's business.
+        for column in (2, 3, 5, 6, 7):
+            rows[:n, column] -= rows[:n, column].mean()
+        if len(self._keywords) and all(len(k) for k in self._keywords):
+            rows[:n, 4] -= rows[:n, 4].mean()
+        return rows, matched
+
+    def scores(
+        self, text: str, live_segment: str | None = None
+    ) -> tuple[dict[str, float], float, dict[str, list[Evidence]]]:
+        """The model's score (log-odds up to a constant) per topic and for "other", with the
+        words behind each; ``suggest`` takes the best."""
+        rows, matched = self.rows(text)
+        logits = self.model.logits(rows)
+        totals = dict(zip(self.topics, logits[:-1].tolist(), strict=True))
+        if live_segment in totals and matched.get(live_segment):
+            totals[live_segment] += LIVE_BONUS
+        return totals, float(logits[-1]), matched
+
     def suggest(self, text: str, live_segment: str | None = None) -> Suggestion:
         """The best topic for ``text``; ``live_segment`` (running at arrival) tips close calls."""
-        totals, other, matched = self.scores(text)
-        if live_segment in totals and totals[live_segment] > 0:
-            totals[live_segment] += LIVE_BONUS
-        meaning, other_meaning = self.meaning(text)
-        combined = {t: totals[t] + SEMANTIC_WEIGHT * meaning[t] for t in self.topics}
+        totals, other, matched = self.scores(text, live_segment)
         # On an exact tie, the earlier segment of the agenda (max keeps the first).
-        best = max(self.topics, key=lambda t: combined[t], default=None)
-        # "other" wins on its words (slides, recording) or on its meaning (an event question).
-        if (
-            best is None
-            or max(other, SEMANTIC_WEIGHT * other_meaning) >= combined[best]
-            or (totals[best] < MIN_EVIDENCE and not self._grounded(text, best, meaning[best]))
-        ):
-            return Suggestion(OTHER_TOPIC, round(other, 2), _explain(matched[OTHER_TOPIC]))
-        return Suggestion(best, round(combined[best], 2), _explain(matched[best]))
+        best = max(self.topics, key=lambda t: totals[t], default=None)
+        if best is None or other >= totals[best]:
+            best = OTHER_TOPIC
+        logits = np.array([*totals.values(), other])
+        chance = 1.0 / float(np.exp(logits - logits.max()).sum())
+        return Suggestion(best, round(chance, 2), _explain(matched[best]))
 
 
-    def _grounded(self, text: str, topic: str, meaning: float) -> bool:
-        """Whether a topic that no word of the question names still has the question's meaning
-        behind it: clearly above the mean (MIN_MEANING), and one content word of the question
-        close to one of the segment's words (WORD_MEANING_MIN) or to a learned example. A
-        whole-sentence vector alone finds a topic in any vague question ("What do both sides
-        get wrong?" sounds like political bias)."""
-        if meaning < MIN_MEANING:
-            return False
-        if self._examples.get(topic):
-            return True
-        words = [t.surface for t in terms(text) if generic_weight(t.key) >= CONTENT_WEIGHT]
-        if not words:
-            return False
-        question = np.stack([self._embedder.centered(word) for word in words])
-        return float((self._words[topic] @ question.T).max()) >= WORD_MEANING_MIN
+@lru_cache(maxsize=1)
+def _shipped_model() -> LinearModel:
+    return load_model(MODEL_FILE)
 
 
 def _segment_words(segment: Segment, embedder: Embedder) -> Vector:

@@ -1,0 +1,151 @@
+"""Fit the topic model's weights on the development talks, choosing the regularisation by
+leave-one-talk-out, and write them into the package.
+
+    .venv/bin/python benchmarks/fit_topics.py [--data-dir DIR] [--dry-run]
+
+Training data: every labelled question of the development talks (the reference talk, its dev
+and our own questions together as one talk; other-talk; cooking; council), each scored four
+ways: with the agenda's keywords and without them, and with no corrections or with the other
+half of its talk (alternate questions) given as the moderator's corrections. The held-out
+talks (``HELD_OUT`` in ``bench_topics.py``) are never read here. Deterministic: the same data gives the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_topics import (  # noqa: E402
+    DEFAULT_DATA,
+    HELD_OUT,
+    read_jsonl,
+    talk_sets,
+    without_keywords,
+)
+
+from fireside.agenda import Agenda  # noqa: E402
+from fireside.topics.linear import LinearModel, fit_softmax  # noqa: E402
+from fireside.topics.suggest import FEATURES, MODEL_FILE, OTHER_TOPIC, TopicSuggester  # noqa: E402
+
+TALK_POWER = 1.0
+L2_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+Instance = tuple[np.ndarray, int, str]
+"""Feature rows, the labelled row, and the variant ("kw", "nokw", "kw+corr", "nokw+corr")."""
+
+
+def dev_talks(data_dir: Path) -> dict[str, tuple[Agenda, list[dict[str, Any]]]]:
+    """The development talks' agendas and labelled questions (reference dev + own as one)."""
+    talks: dict[str, tuple[Agenda, list[dict[str, Any]]]] = {}
+    for name, (agenda, questions, _) in talk_sets(data_dir).items():
+        rows = read_jsonl(questions)
+        if name in HELD_OUT or rows is None:
+            continue
+        talk = "reference" if name.startswith("reference") else name
+        if talk in talks:
+            talks[talk][1].extend(rows)
+        else:
+            talks[talk] = (agenda, list(rows))
+    return talks
+
+
+def _blank() -> LinearModel:
+    return LinearModel(FEATURES, np.ones(len(FEATURES)), np.zeros(len(FEATURES)), {})
+
+
+def instances(agenda: Agenda, rows: list[dict[str, Any]]) -> list[Instance]:
+    """Every question of a talk as training instances, in the four variants."""
+    result: list[Instance] = []
+    # Alternate questions, not the first and second half: the files are grouped by topic, so
+    # a first half would teach topics that the second half never asks about.
+    evens, odds = rows[::2], rows[1::2]
+    for variant, plan in (("kw", agenda), ("nokw", without_keywords(agenda))):
+        plain = TopicSuggester(plan, model=_blank())
+        result += [_instance(plain, row, variant) for row in rows]
+        for taught_rows, asked in ((evens, odds), (odds, evens)):
+            taught = TopicSuggester(plan, model=_blank())
+            for row in taught_rows:
+                taught.learn(row["text"], row["topic"])
+            result += [_instance(taught, row, variant + "+corr") for row in asked]
+    return result
+
+
+def _instance(suggester: TopicSuggester, row: dict[str, Any], variant: str) -> Instance:
+    features, _ = suggester.rows(row["text"])
+    topic = row["topic"]
+    label = suggester.topics.index(topic) if topic in suggester.topics else len(suggester.topics)
+    if topic not in suggester.topics and topic != OTHER_TOPIC:
+        print(f"  note: label {topic!r} is not a candidate topic; counted as other")
+    return features, label, variant
+
+
+def accuracy(model: LinearModel, data: list[Instance], variant: str) -> float:
+    """Share of a variant's questions whose best-scoring row is the labelled one."""
+    hits = [int(np.argmax(model.logits(f))) == label for f, label, v in data if v == variant]
+    return float(np.mean(hits))
+
+
+def fit(talks: dict[str, list[Instance]], l2: float) -> LinearModel:
+    """Weights fitted on ``talks``, a talk's questions weighing less the more it has: the
+    reference talk has five times the questions of any other, and its own vocabulary, so
+    counted plainly it would teach mostly how to use that vocabulary."""
+    data = [(i, len(d) ** -TALK_POWER) for d in talks.values() for i in d]
+    mean = len(data) / sum(w for _, w in data)
+    return fit_softmax(
+        [f for (f, _, _), _ in data],
+        [label for (_, label, _), _ in data],
+        FEATURES,
+        l2,
+        [w * mean for _, w in data],
+    )
+
+
+VARIANTS = ("kw", "nokw", "kw+corr", "nokw+corr")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--dry-run", action="store_true", help="report, do not write the file")
+    args = parser.parse_args(argv)
+    talks = {name: instances(*talk) for name, talk in dev_talks(args.data_dir).items()}
+    print("talks:", {name: len(data) for name, data in talks.items()})
+    loto: dict[str, dict[str, dict[str, float]]] = {}
+    for l2 in L2_GRID:
+        figures: dict[str, dict[str, float]] = {}
+        for held, test in talks.items():
+            model = fit({name: data for name, data in talks.items() if name != held}, l2)
+            figures[held] = {v: round(accuracy(model, test, v), 3) for v in VARIANTS}
+        loto[str(l2)] = figures
+        mean = {v: np.mean([f[v] for f in figures.values()]) for v in VARIANTS}
+        print(f"l2={l2:<5} LOTO " + "  ".join(f"{v} {m:.3f}" for v, m in mean.items()))
+    # The talk-averaged agreement with and without keywords: each talk counts once.
+    def score(l2: str) -> float:
+        return float(np.mean([f[v] for f in loto[l2].values() for v in ("kw", "nokw")]))
+
+    best = max(loto, key=score)
+    model = fit(talks, float(best))
+    info = {
+        "l2": float(best),
+        "trained_on": sorted(talks),
+        "loto": loto[best],
+        "note": "refit with benchmarks/fit_topics.py; held-out talks are never read",
+    }
+    model = LinearModel(model.features, model.scale, model.weights, info)
+    print(f"chosen l2={best}; LOTO per talk: {json.dumps(loto[best])}")
+    for name, weight in zip(model.features, model.weights, strict=True):
+        print(f"  {name:18} {weight:+.3f}")
+    if not args.dry_run:
+        MODEL_FILE.write_text(model.to_json() + "\n", "utf-8")
+        print(f"wrote {MODEL_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,7 +1,8 @@
 """Topics: suggest an agenda topic for each question, find duplicates, group the rest.
 
-Offline and lexical (stems, synonyms, weighted terms); no dependency beyond the standard
-library and never the TUI. See ``docs/topics.md`` for the method and its numbers.
+Offline: stems, synonyms and weighted terms, static word embeddings shipped in the
+``wordllama`` wheel, and small linear models learned across talks; never the TUI.
+See ``docs/topics.md`` for the method and its numbers.
 
 - ``TopicSuggester(agenda).suggest(text, live_segment)`` -> ``Suggestion(topic, score, words)``
 - ``DuplicateIndex``: ``add``, ``remove``, ``find`` (an earlier question asking the same)

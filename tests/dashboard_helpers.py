@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Static
 
 from fireside.dashboard.app import DashboardApp, make_app
@@ -23,9 +24,13 @@ JOIN = "pipx run fireside-ask 192.0.2.10"
 
 
 async def until(
-    pilot: Pilot[Any], condition: Callable[[], object], within: float = 5.0, what: str = ""
+    pilot: Pilot[Any], condition: Callable[[], object], within: float = 15.0, what: str = ""
 ) -> None:
-    """Let the app run until ``condition()`` holds, or fail after ``within`` seconds."""
+    """Let the app run until ``condition()`` holds, or fail after ``within`` seconds.
+
+    The default bound is generous: it only decides how long a broken test takes to fail,
+    and a loaded machine must not fail a working one.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     while not condition():
@@ -41,7 +46,8 @@ async def dashboard(
     """A dashboard connected to the hub at ``url``, once its welcome has arrived."""
     # Quitting writes the session's record: keep it out of the working directory.
     options.setdefault("record_dir", Path(tempfile.mkdtemp(prefix="fireside-record-")))
-    app = make_app(url, TOKEN, join_command=JOIN, **options)
+    options.setdefault("join_command", JOIN)
+    app = make_app(url, TOKEN, **options)
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: app.model.ready, what="the welcome")
         await pilot.pause()
@@ -79,3 +85,17 @@ def notices(app: DashboardApp) -> list[str]:
 
 async def wait_hub(hub: Hub, condition: Callable[[Hub], object], pilot: Pilot[Any]) -> None:
     await until(pilot, lambda: condition(hub), what="the hub")
+
+
+def screen_text(app: DashboardApp) -> str:
+    """What the terminal shows right now, one line per row (for "is it on screen" checks)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)
+
+
+def region_text(app: DashboardApp, widget: Widget) -> str:
+    """What the terminal shows inside ``widget``'s region, joined as one line of words."""
+    region = widget.region
+    strips = app.screen._compositor.render_strips()
+    lines = [strip.crop(region.x, region.right).text for strip in strips[region.y : region.bottom]]
+    return " ".join(" ".join(lines).split())

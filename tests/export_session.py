@@ -322,7 +322,7 @@ def build_session_db(db_path: Path) -> str:
     """Create ``db_path`` holding the whole session; return the moderator token stored."""
     now = [at("10:20:00")]
     config = HubConfig(db_path=db_path, host="127.0.0.1", port=0)
-    runner = HubThread(config, clock=lambda: now[0])
+    runner = HubThread(config, clock=lambda: now[0], monotonic=lambda: now[0])
     hub = runner.start()
     try:
         play_session(runner, now, db_path)

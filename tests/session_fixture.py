@@ -2,8 +2,8 @@
 
 Used by the snapshot tests (and handy for trying the dashboard by hand). Everything goes
 through the wire protocol with plain ``websockets`` clients, as attendees and a moderator.
-The hub runs on its own thread with a fixed clock, so every time on screen is the same on
-every run.
+The hub runs on its own thread with fixed wall and monotonic clocks, so every time on
+screen is the same on every run.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def start_session_hub(db_path: Path) -> tuple[HubThread, str]:
     """A hub on a free port holding the reference session, with the clock frozen."""
     now = [START - 3600]
     config = HubConfig(db_path=db_path, host="127.0.0.1", port=0, token=TOKEN)
-    runner = HubThread(config, clock=lambda: now[0])
+    runner = HubThread(config, clock=lambda: now[0], monotonic=lambda: now[0])
     hub = runner.start()
     url = f"ws://127.0.0.1:{hub.port}"
     build_session(url, now)

@@ -84,6 +84,19 @@ async def test_ask_prints_the_question_number_and_exits_zero(capsys, url: str) -
     assert (result.code, result.out, result.err) == (0, "#1\n", "")
 
 
+async def test_question_after_the_end_is_confirmed_with_a_note(capsys, connect, hub: Hub) -> None:
+    """``--ask`` after the last segment still prints ``#1``, and says the session has ended."""
+    moderator = await connect("moderator")
+    for _ in range(len(hub.config.agenda.segments) + 1):
+        await moderator.request({"type": "clock", "action": "next"})
+    result = await run_cli(capsys, f"127.0.0.1:{hub.port}", "--ask", "Slides online?")
+    assert (result.code, result.out) == (0, "#1\n")
+    assert one_line(result.err) == (
+        "fireside-ask: note: the session has ended; the speakers may follow up on your "
+        "question afterwards."
+    )
+
+
 async def test_too_long_question_exits_one_with_the_limit(capsys, tmp_path: Path) -> None:
     """A question over the hub's limit is refused in one line; nothing is stored."""
     async with hub_at(tmp_path, 0, max_chars=40) as hub:
@@ -122,6 +135,19 @@ async def test_unreachable_hub_exits_three_with_one_line_and_no_traceback() -> N
     line = one_line(result.stderr.decode())
     assert line.startswith("fireside-ask: hub unreachable at ws://127.0.0.1:")
     assert "connection refused" in line
+
+
+async def test_refused_connection_fails_fast_instead_of_waiting_for_the_timeout() -> None:
+    """``--list`` against a closed port says "connection refused" at once, not after --timeout."""
+    port = free_port()
+    # The deadline only has to tell "at once" from "after the 600 s timeout".
+    with anyio.fail_after(60):
+        result = await run_command(f"127.0.0.1:{port}", "--list", "--timeout", "600")
+    assert (result.returncode, result.stdout) == (3, b"")
+    assert one_line(result.stderr.decode()) == (
+        f"fireside-ask: hub unreachable at ws://127.0.0.1:{port} (connection refused): "
+        "nothing is listening there; check the address and port."
+    )
 
 
 async def test_unknown_host_exits_three_at_once(capsys) -> None:
@@ -269,16 +295,19 @@ async def test_list_prints_hub_text_literally_never_as_markup_or_escapes(
 
 
 async def test_vote_and_unvote_print_the_new_count(capsys, connect, url: str) -> None:
-    """``--vote ID`` counts a vote and ``--unvote ID`` takes it back, showing the total."""
+    """``--vote ID`` counts a vote, says when it was already given; ``--unvote`` takes it back."""
     moderator = await connect("moderator")
     await moderator.request({"type": "settings", "auto_approve": True})
     await (await connect()).ask("What about Qwen?")
     voted = await run_cli(capsys, url, "--vote", "1")
-    assert (voted.code, voted.out) == (0, "Voted for #1: 1 vote.\n")
+    assert (voted.code, voted.out) == (0, "Voted for #1 (1 vote).\n")
     again = await run_cli(capsys, url, "--vote", "1")
-    assert again.out == "Voted for #1: 1 vote.\n"
+    assert (again.code, again.out) == (
+        0,
+        "You already voted for #1 (1 vote); --unvote 1 takes it back.\n",
+    )
     unvoted = await run_cli(capsys, url, "--unvote", "1")
-    assert (unvoted.code, unvoted.out) == (0, "Took back your vote on #1: 0 votes.\n")
+    assert (unvoted.code, unvoted.out) == (0, "Took back your vote on #1 (0 votes).\n")
 
 
 async def test_vote_for_a_missing_question_exits_one(capsys, url: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fireside.agenda import parse_agenda
-from fireside.clock import Clock, ClockError
+from fireside.clock import Clock, ClockError, Event
 
 AGENDA = parse_agenda(
     """
@@ -190,6 +190,7 @@ def test_report_gives_planned_and_actual_for_every_segment() -> None:
         "actual_start": T0,
         "actual_end": T0 + 400,
         "actual": 340,
+        "visits": [(T0, T0 + 400)],
     }
     assert rows[1]["actual_start"] == T0 + 400
     assert rows[1]["actual_end"] is None  # still running
@@ -237,3 +238,71 @@ def test_absurd_extensions_are_refused() -> None:
     with pytest.raises(ClockError):
         clock.command("adjust", T0 + 1, 24 * 3600 + 1)
     assert clock.allowance(0) == 300
+
+
+def test_wall_clock_set_back_mid_segment_does_not_eat_running_time() -> None:
+    """The wall clock set back two minutes: a pause after 80 s still shows 80 s spent."""
+    clock = Clock(AGENDA)
+    clock.command("start", T0, wall=T0)
+    # 80 s pass on the monotonic clock; meanwhile NTP sets the wall clock back 120 s.
+    clock.command("pause", T0 + 80, wall=T0 + 80 - 120)
+    assert clock.segment_elapsed(0, T0 + 500) == 80
+    assert clock.left(T0 + 500) == 220
+    # The record keeps the wall clock's times, as the room saw them.
+    assert clock.started_at == T0
+    assert clock.paused_at == T0 - 40
+
+
+def test_wall_clock_jumping_forward_an_hour_adds_no_overtime() -> None:
+    """The wall clock jumps an hour ahead: ten seconds in, the segment is ten seconds in."""
+    clock = Clock(AGENDA)
+    clock.command("start", T0, wall=T0)
+    clock.command("pause", T0 + 10, wall=T0 + 3610)
+    assert clock.segment_elapsed(0, T0 + 10) == 10
+    assert clock.phase(T0 + 10) == "paused"
+    snapshot = clock.snapshot(T0 + 10, wall=T0 + 3610)
+    assert snapshot["elapsed"] == 10
+    assert snapshot["server_time"] == T0 + 3610
+
+
+def test_session_time_continues_from_the_last_event_by_the_wall_clock() -> None:
+    """After a restart, time still counts from the last change, as it ran on stage."""
+    clock = Clock(AGENDA)
+    assert clock.session_time_at(T0) == T0  # nothing stored: the wall clock is the start
+    clock.command("start", 500.0, wall=T0)  # session time and wall clock differ
+    clock.command("adjust", 530.0, 60, wall=T0 + 30)
+    assert clock.session_time_at(T0 + 100) == 600.0
+    # A wall clock set back while the hub was down never runs time backwards.
+    assert clock.session_time_at(T0 - 50) == 530.0
+    replayed = Clock.replay(
+        AGENDA, [Event.from_stored(e.at, e.stored_kind, e.to_data()) for e in clock.events]
+    )
+    assert replayed.segment_elapsed(0, 600.0) == clock.segment_elapsed(0, 600.0) == 100
+
+
+def test_events_stored_before_session_time_read_their_wall_time() -> None:
+    """A database from an older Fireside replays with its wall times, as before."""
+    events = [
+        Event.from_stored(T0, "clock.start", {}),
+        Event.from_stored(T0 + 60, "clock.pause", {}),
+    ]
+    clock = Clock.replay(AGENDA, events)
+    assert clock.segment_elapsed(0, T0 + 100) == 60
+
+
+def test_a_revisited_segment_reports_each_visit_and_no_ranges_overlap() -> None:
+    """After back and next again, each segment lists its own visits, one after another."""
+    clock = started()
+    clock.command("next", T0 + 60)  # pressed too early
+    clock.command("back", T0 + 70)
+    clock.command("next", T0 + 120)
+    rows = clock.report(T0 + 180)
+    assert rows[0]["visits"] == [(T0, T0 + 60), (T0 + 70, T0 + 120)]
+    assert rows[0]["actual"] == 110
+    assert rows[1]["visits"] == [(T0 + 60, T0 + 70), (T0 + 120, None)]
+    assert rows[1]["actual"] == 70
+    assert rows[2]["visits"] == []
+    spans = sorted(
+        (start, T0 + 180 if end is None else end) for row in rows for start, end in row["visits"]
+    )
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))

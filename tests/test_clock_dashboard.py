@@ -49,6 +49,12 @@ class Clocks:
     def __init__(self) -> None:
         self.wall = T0
         self.mono = 100.0
+        self.reads = 0
+        """How often a screen has read the monotonic clock: each refresh of the clock does."""
+
+    def monotonic(self) -> float:
+        self.reads += 1
+        return self.mono
 
     def advance(self, seconds: float) -> None:
         self.wall += seconds
@@ -65,7 +71,7 @@ async def short_hub(tmp_path: Path, clocks: Clocks) -> AsyncIterator[Hub]:
     config = HubConfig(
         db_path=tmp_path / "short.db", host="127.0.0.1", port=0, token=TOKEN, agenda=SHORT
     )
-    async with Hub(config, clock=lambda: clocks.wall) as hub:
+    async with Hub(config, clock=lambda: clocks.wall, monotonic=lambda: clocks.mono) as hub:
         yield hub
 
 
@@ -84,7 +90,7 @@ async def test_wrapup_and_overtime_colours_and_every_clock_key(
 ) -> None:
     """The clock turns amber at wrap-up and red in overtime; n, b, space, + and - work."""
     url = f"ws://127.0.0.1:{short_hub.port}"
-    app = make_app(url, TOKEN, join_command=JOIN, monotonic=lambda: clocks.mono)
+    app = make_app(url, TOKEN, join_command=JOIN, monotonic=clocks.monotonic)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.model.ready)
         panel = app.dashboard.query_one(ClockPanel)
@@ -121,7 +127,10 @@ async def test_wrapup_and_overtime_colours_and_every_clock_key(
         await until(pilot, lambda: panel.phase == "paused")
         frozen = digits_text(panel)
         clocks.advance(30)
-        await pilot.pause(0.3)
+        # Proof that the clock was redrawn since the 30 s passed, not a guess that it was:
+        # two more reads of the clock mean at least one whole refresh after the advance.
+        reads = clocks.reads
+        await until(pilot, lambda: clocks.reads >= reads + 2)
         assert digits_text(panel) == frozen
         await pilot.press("space")
         await until(pilot, lambda: short_hub.clock_model.state == "running")
@@ -132,6 +141,24 @@ async def test_wrapup_and_overtime_colours_and_every_clock_key(
         await pilot.press("b")
         await until(pilot, lambda: short_hub.clock_model.current_segment_id() == "intro")
         await until(pilot, lambda: panel.phase == "overtime")
+
+
+async def test_after_the_last_segment_the_clock_shows_no_count(
+    short_hub: Hub, clocks: Clocks, tmp_path: Path
+) -> None:
+    """Once the session is over the big clock reads --:--, as the stage does, not a count."""
+    url = f"ws://127.0.0.1:{short_hub.port}"
+    # The end of the session writes the record: into the test's folder, not the checkout.
+    app = make_app(url, TOKEN, join_command=JOIN, monotonic=clocks.monotonic, record_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.model.ready)
+        panel = app.dashboard.query_one(ClockPanel)
+        for _ in range(3):  # start, then next past the second and last segment
+            await pilot.press("n")
+        await until(pilot, lambda: short_hub.clock_model.state == "finished")
+        await until(pilot, lambda: panel.phase == "finished")
+        assert digits_text(panel) == "--:--"
+        assert panel.border_title == "Clock · session over"
 
 
 async def test_questions_record_the_segment_they_arrived_in_and_went_on_air_in(
@@ -175,7 +202,7 @@ def short_hub_thread(tmp_path: Path, wall: list[float]) -> HubThread:
     config = HubConfig(
         db_path=tmp_path / "overtime.db", host="127.0.0.1", port=0, token=TOKEN, agenda=SHORT
     )
-    return HubThread(config, clock=lambda: wall[0])
+    return HubThread(config, clock=lambda: wall[0], monotonic=lambda: wall[0])
 
 
 def test_dashboard_in_overtime_at_80x24(snap_compare: Any, tmp_path: Path) -> None:

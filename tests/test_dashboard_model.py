@@ -75,3 +75,24 @@ def test_text_from_the_hub_is_cleaned_again() -> None:
     """Even a hub that is not ours cannot put an escape sequence on the moderator's screen."""
     model = model_with(question(1) | {"text": "\x1b]0;owned\x07hi \u202eevil"})
     assert model.questions[1]["text"] == "hi evil"
+
+
+def test_current_topic_first_and_sort_by_topic_use_the_suggestion_when_no_topic_is_set() -> None:
+    """A question suggested for the running segment rises like one tagged with t; a set
+    topic wins over the suggestion."""
+    model = model_with(
+        question(1, votes=9, suggested_topic="bias"),
+        question(2, votes=1, suggested_topic="gap"),
+        question(3, votes=5, topic="gap", suggested_topic="bias"),
+        question(4, votes=3, topic="bias", suggested_topic="gap"),
+        question(5, votes=7),
+    )
+    assert [q["id"] for q in model.queue("votes", focus_topic="gap")] == [3, 2, 1, 5, 4]
+    # By topic: bias (1, 4), gap (3, 2), then questions with no topic at all.
+    assert [q["id"] for q in model.queue("topic")] == [1, 4, 3, 2, 5]
+
+
+def test_filter_matches_the_suggested_topic_too() -> None:
+    """Filtering by a topic id finds questions whose topic is only suggested."""
+    model = model_with(question(1, suggested_topic="gap"), question(2, topic="bias"))
+    assert [q["id"] for q in model.queue(needle="gap")] == [1]

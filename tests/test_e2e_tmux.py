@@ -125,7 +125,7 @@ def test_fireside_run_demo_under_tmux(tmux: Tmux, tmp_path: Path, size: tuple[in
     tmux.keys("main", "/")
     tmux.wait_for("main", lambda s: "Filter questions" in s, what="the filter box")
     tmux.keys("main", "Tmux check")
-    tmux.wait_for("main", lambda s: "Inbox 1 " in s, what="the filtered inbox")
+    tmux.wait_for("main", lambda s: "Inbox 1/" in s, what="the filtered inbox")
     tmux.keys("main", "Enter")
     # The footer lists the question keys once the list (not the filter box) has the focus.
     tmux.wait_for("main", lambda s: "Approve" in footer(s), what="the list to take focus")
@@ -200,10 +200,15 @@ def test_fireside_dashboard_on_a_separate_hub_under_tmux(tmux: Tmux, tmp_path: P
         assert "Inbox 1" in screen
         tmux.start(
             "wrong",
-            f"FIRESIDE_TOKEN=nope {python} -m fireside dashboard 127.0.0.1:{port}",
+            # The shell stays to show the exit status of a dashboard that gave up.
+            f"FIRESIDE_TOKEN=nope {python} -m fireside dashboard 127.0.0.1:{port};"
+            " echo exit=$?; sleep 60",
             (100, 30),
         )
-        tmux.wait_for("wrong", lambda s: "refused" in s.lower(), what="the refusal")
+        tmux.wait_for("wrong", lambda s: "token is missing or wrong" in s, what="the refusal")
+        assert "Moderator token" in tmux.screen("wrong")  # asked again, not an empty shell
+        tmux.keys("wrong", "Escape")
+        tmux.wait_for("wrong", lambda s: "exit=1" in s, what="a non-zero exit")
     finally:
         server.terminate()
         server.wait(timeout=30)

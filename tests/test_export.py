@@ -193,6 +193,10 @@ FRAGMENTS = [
     ":smile:", "---", "===", "***", "    ", "\t", "\n", "\r\n", "\r", " ", "\x00", "@",
     "foo", "中文", "🤖", "👩‍💻", "\u00a0", "\u2028", "\u2060", "é", "(c)", "...", "--",
     "\"q\"", "'q'", "{", "}", "^", "=", "%", ";", "?", "!", ".", ":", "&",
+    # Escaped only in some positions: next to letters, at the ends, inside link shapes.
+    "a_b", "_a", "C#", " #", " ##", "&x;", "&#1;", "R&D", "0.", "9)", "123456789.",
+    "hf.co", "x.com", "a.b.c.de", "//localhost", "localhost", "MAILTO:", "WwW.", "://",
+    "llama.cpp", "user@host.io", "a\\", "\\b", "\\.", "x:/", "1.1.1.1",
 ]  # fmt: skip
 
 ascii_text = st.text(st.characters(min_codepoint=0, max_codepoint=127), max_size=12)
@@ -282,10 +286,29 @@ def test_escaping_keeps_plain_prose_readable() -> None:
     assert escape_markdown(text) == text
 
 
+def test_plain_text_in_the_record_reads_as_typed() -> None:
+    """Dots, colons, brackets and words with underscores get no backslash where they are inert."""
+    for text in (
+        "Stop Waiting, Start Shipping: Real-World Strategy for Open-Source LLMs",
+        "vLLM, llama.cpp or Ollama for production?",
+        "PyCon DE & PyData 2026, Merck Plenary (Spectrum) 1st Floor!",
+        "Is snake_case still a thing in 2026? Q&A at 10:30 = fun {really} ^^ C#",
+        "Mail me @ada, or read the docs/faq.",
+    ):
+        assert escape_markdown(text) == text
+    assert escape_markdown("[bold red]Rich markup[/] and **Markdown**") == (
+        "\\[bold red]Rich markup\\[/] and \\*\\*Markdown\\*\\*"
+    )
+    assert escape_markdown("1. see example.com ##") == "1\\. see example\\.com \\##"
+
+
 def test_escaped_email_address_is_not_linked_on_github() -> None:
     """An e-mail address gets an invisible joiner before its @, the one thing GitHub honours."""
-    assert escape_markdown("mail me@evil.example") == "mail me\u2060\\@evil\\.example"
-    assert escape_markdown("@ada and x @ y") == "\\@ada and x \\@ y"
+    assert escape_markdown("mail me@evil.example") == "mail me\u2060@evil.example"
+    assert escape_markdown("mail me@evil.com") == "mail me\u2060@evil.com"
+    tokens = walk(PARSERS["gfm-like"].parse(escape_markdown("mail me@evil.com, www.x.com")))
+    assert "link_open" not in {token.type for token in tokens}
+    assert escape_markdown("@ada and x @ y") == "@ada and x @ y"
 
 
 @pytest.mark.skipif(
@@ -694,9 +717,38 @@ def test_a_running_segment_is_measured_up_to_the_last_stored_moment(tmp_path: Pa
     store.close()
     markdown = render_export(tmp_path / "run.db")
     assert "| 1 | Intro | 1:00 | 1:15 | +0:15 | 08:30:00–08:31:00 | 08:30:00–08:31:15 |" in markdown
-    assert "| 2 | Q\\&A | 1:00 | 0:25 | -0:35 | 08:31:00–08:32:00 | 08:31:15–… |" in markdown
-    assert "- The clock was still running in *Q\\&A* when this record was made." in markdown
+    assert "| 2 | Q&A | 1:00 | 0:25 | -0:35 | 08:31:00–08:32:00 | 08:31:15–… |" in markdown
+    assert "- The clock was still running in *Q&A* when this record was made." in markdown
     assert "- **Times:** UTC (the agenda gives no time zone)" in markdown
+
+
+def test_going_back_and_forward_again_shows_each_visit_without_overlap(tmp_path: Path) -> None:
+    """A segment revisited shows its total time and each of its visits; no ranges overlap."""
+    agenda = Agenda("Talk", (Segment("a", "Intro", 60), Segment("b", "Q&A", 60)))
+    store = Store(tmp_path / "back.db")
+    store.commit(
+        [
+            meta_write("agenda", json.dumps(agenda.to_wire())),
+            event_write(T0, "clock.start", {}),
+            event_write(T0 + 60, "clock.next", {}),  # pressed too early
+            event_write(T0 + 70, "clock.back", {}),
+            event_write(T0 + 120, "clock.next", {}),
+            event_write(T0 + 180, "clock.next", {}),  # the end
+        ]
+    )
+    store.close()
+    markdown = render_export(tmp_path / "back.db")
+    assert (
+        "| 1 | Intro | 1:00 | 1:50 | +0:50 | 08:30:00–08:31:00 | "
+        "08:30:00–08:31:00, 08:31:10–08:32:00 |" in markdown
+    )
+    assert (
+        "| 2 | Q&A | 1:00 | 1:10 | +0:10 | 08:31:00–08:32:00 | "
+        "08:31:00–08:31:10, 08:32:00–08:33:00 |" in markdown
+    )
+    shown = re.findall(r"(\d\d:\d\d:\d\d)–(\d\d:\d\d:\d\d)", markdown.split("| 1 |")[1])
+    actual = sorted(set(shown[1:3] + shown[4:6]))  # each row: plan, then its visits
+    assert all(a[1] <= b[0] for a, b in zip(actual, actual[1:], strict=False)), actual
 
 
 # --- 5. the command ----------------------------------------------------------------------

@@ -249,7 +249,8 @@ async def test_a_full_room_still_refuses_handshakes_with_503(hub_config: HubConf
     hub_config.max_connections = 2
     async with Hub(hub_config) as hub:
         url = f"ws://127.0.0.1:{hub.port}"
-        held = [await RawClient.open(url, role="stage") for _ in range(2 + 16)]
+        held = [await RawClient.open(url) for _ in range(2)]
+        held += [await RawClient.open(url, role="moderator", token=TOKEN) for _ in range(16)]
         with pytest.raises(InvalidStatus) as refused:
             await RawClient.open(url)
         assert refused.value.response.status_code == 503

@@ -17,6 +17,9 @@ CORE_MODULES = [
     "fireside.limits",
     "fireside.topics",
     "fireside.export",
+    "fireside.clock",
+    "fireside.fdlimit",
+    "fireside.logfilter",
 ]
 
 

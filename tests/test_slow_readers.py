@@ -144,7 +144,10 @@ async def test_stalled_reader_is_dropped_and_healthy_readers_keep_up(tmp_path: P
         started = loop.time()
         dropped_after = None
         edits, text = 0, ""
-        while loop.time() - started < 10:
+        # Load until the stalled attendee is dropped (about 2 s on an idle machine), then
+        # one second more. The bound is generous on purpose: this test proves that the
+        # stalled reader is dropped and nobody else is, not how fast a busy machine is.
+        while loop.time() - started < 60:
             # Ten edits in flight at a time: updates as fast as the hub commits them.
             texts = [f"{edits + i:05d} " + "é" * 480 for i in range(1, 11)]
             edits += len(texts)
@@ -166,13 +169,12 @@ async def test_stalled_reader_is_dropped_and_healthy_readers_keep_up(tmp_path: P
             if dropped_after is not None and loop.time() - started > dropped_after + 1:
                 break
         assert dropped_after is not None, "the stalled attendee was never dropped"
-        assert dropped_after < 5.0
         assert log.read_text().count("not reading") == 1  # only the stalled one
         # Memory stays bounded: the stalled backlog is capped, nothing else grows.
         assert peak_rss - baseline_rss < 64 * 1024 * 1024
 
         # Every watched attendee gets the last edit, without falling behind.
-        deadline = loop.time() + 10
+        deadline = loop.time() + 30
         while any(latest.get(i) != text for i in range(WATCHED)):
             assert loop.time() < deadline, "a healthy attendee fell behind"
             await asyncio.sleep(0.05)  # polling the readers' latest text

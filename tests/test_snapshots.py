@@ -18,6 +18,7 @@ import pytest
 from fireside.dashboard.app import make_app
 from fireside.dashboard.stage import StageApp
 
+from .dashboard_helpers import until
 from .session_fixture import TOKEN, start_session_hub
 
 JOIN = "pipx run fireside-ask 192.168.1.20"
@@ -31,11 +32,9 @@ def session_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 async def _ready(pilot: Any) -> None:
+    # Fails here, saying why, if the welcome never comes (not later, as a confusing diff).
     app = pilot.app
-    for _ in range(500):
-        if app.model.ready and app.model.clock is not None:
-            break
-        await pilot.pause(0.01)
+    await until(pilot, lambda: app.model.ready and app.model.clock is not None, what="welcome")
     await pilot.pause(0.1)
 
 
@@ -49,6 +48,20 @@ def test_dashboard_at_80x24(snap_compare: Any, session_url: str) -> None:
     """The main screen still reads at 80x24: nothing cut off mid-word or overlapping."""
     app = make_app(session_url, TOKEN, join_command=JOIN)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_ready)
+
+
+def test_dashboard_at_100x30(snap_compare: Any, session_url: str) -> None:
+    """At 100x30 (the README's capture) the lists keep most of each question's text."""
+    app = make_app(session_url, TOKEN, join_command=JOIN)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=_ready, press=["tab"])
+
+
+def test_full_text_window(snap_compare: Any, session_url: str) -> None:
+    """v opens the highlighted question (here the 500-character one) in full."""
+    app = make_app(session_url, TOKEN, join_command=JOIN)
+    assert snap_compare(
+        app, terminal_size=(80, 24), run_before=_ready, press=["tab", "down", "down", "v"]
+    )
 
 
 def test_help_screen(snap_compare: Any, session_url: str) -> None:

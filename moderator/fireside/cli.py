@@ -7,7 +7,7 @@ import asyncio
 import logging
 import os
 import signal
-import socket
+import sqlite3
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +16,11 @@ from fireside_ask.protocol import DEFAULT_PORT
 
 from . import __version__
 from .agenda import AgendaError, default_agenda, load_agenda
+from .dblock import StartError
 from .hub import Hub, HubConfig
+from .joining import join_command
+from .logfilter import quiet_repeats
+from .logs import LogFormatter, log_path
 from .store import StoreError
 
 log = logging.getLogger("fireside")
@@ -29,33 +33,6 @@ examples:
 
 Attendees join with:  pipx run fireside-ask HOST[:PORT]
 """
-
-
-def lan_address() -> str:
-    """This machine's address on the local network, as attendees should type it.
-
-    A UDP socket "connected" to a documentation address (TEST-NET-1) makes the kernel pick
-    the outgoing interface; no packet is sent.
-    """
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.connect(("192.0.2.1", 9))
-            address = str(sock.getsockname()[0])
-            if not address.startswith("0."):
-                return address
-    except OSError:
-        pass
-    return "127.0.0.1"
-
-
-def join_command(host: str | None, port: int, tls: bool = False) -> str:
-    """The exact command attendees type to join this hub."""
-    shown = host if host and host not in ("0.0.0.0", "::") else lan_address()
-    suffix = "" if port == DEFAULT_PORT and not tls else f":{port}"
-    if ":" in shown:
-        shown = f"[{shown}]"
-    scheme = "wss://" if tls else ""
-    return f"pipx run fireside-ask {scheme}{shown}{suffix}"
 
 
 def add_hub_options(parser: argparse.ArgumentParser) -> None:
@@ -106,7 +83,9 @@ def add_hub_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=5000,
         metavar="N",
-        help="refuse connections beyond N with HTTP 503 (default: 5000)",
+        help="refuse attendees beyond N at hello; 16 more are kept for moderators and "
+        "stage screens (default: 5000); the hub raises its open-file limit (ulimit -n) "
+        "to fit N, or warns at start if it cannot",
     )
     parser.add_argument(
         "--max-chars",
@@ -135,6 +114,31 @@ def add_hub_options(parser: argparse.ArgumentParser) -> None:
         default=30,
         metavar="N",
         help="votes per attendee per minute (default: 30)",
+    )
+    defaults = HubConfig()
+    parser.add_argument(
+        "--new-clients-per-minute",
+        type=int,
+        default=defaults.new_clients_per_minute,
+        metavar="N",
+        help="attendees never seen before that one network address may bring per minute; "
+        "high enough for a conference NAT, and known attendees always come back "
+        f"(default: {defaults.new_clients_per_minute})",
+    )
+    parser.add_argument(
+        "--questions-per-address-per-minute",
+        type=int,
+        default=defaults.questions_per_address_per_minute,
+        metavar="N",
+        help="questions one network address may ask per minute, whoever asks them "
+        f"(default: {defaults.questions_per_address_per_minute})",
+    )
+    parser.add_argument(
+        "--max-stages",
+        type=int,
+        default=defaults.max_stages,
+        metavar="N",
+        help=f"stage screens open at once (default: {defaults.max_stages})",
     )
     parser.add_argument(
         "--allow-origin",
@@ -170,6 +174,9 @@ def hub_config(args: argparse.Namespace) -> HubConfig:
         max_frame=args.max_frame,
         questions_per_minute=args.questions_per_minute,
         votes_per_minute=args.votes_per_minute,
+        new_clients_per_minute=args.new_clients_per_minute,
+        questions_per_address_per_minute=args.questions_per_address_per_minute,
+        max_stages=args.max_stages,
         allowed_origins=tuple(args.allow_origin),
         certfile=args.certfile,
         keyfile=args.keyfile,
@@ -225,7 +232,8 @@ examples:
   fireside stage 127.0.0.1          # on the laptop that drives the confidence monitor
   fireside stage ws://10.0.0.5:8765
 
-Read-only: it shows the clock, the segment and the question on air, never pending or
+Read-only: it shows the question on air (wrapped, given all the room it needs; the clock
+shrinks to one line on a small terminal), the clock and the segment, never pending or
 rejected questions. No token is needed.
 """
 
@@ -255,7 +263,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             await run_demo(f"{scheme}://127.0.0.1:{hub.port}", count, insecure_loopback=True)
 
     # Keep the log off the screen the dashboard draws on.
-    _log_to_file(args.db.with_suffix(".log"))
+    _log_to_file(log_path(args.db))
     runner = HubThread(config, extra)
     hub = runner.start()
     tls = config.certfile is not None
@@ -292,9 +300,13 @@ def _log_to_file(path: Path) -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
+    # delay: a hub that cannot start (port taken, database in use) leaves no log behind.
+    handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+    handler.setFormatter(LogFormatter())
+    root.addHandler(quiet_repeats(handler))
+    # A log that cannot be written (a full disk) must not print tracebacks over the
+    # dashboard: the hub goes on without its log, as the stdlib advises for production.
+    logging.raiseExceptions = False
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -313,10 +325,11 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         import ssl
 
         context = ssl.create_default_context(cafile=str(args.cafile))
-    make_app(
-        url, token, join_command=f"pipx run fireside-ask {args.url}", ssl_context=context
-    ).run()
-    return 0
+    # No join command: the header shows the one the hub sends, with its LAN address.
+    app = make_app(url, token, ssl_context=context)
+    app.run()
+    # Non-zero when the moderator gave up on a refused token (the app said why).
+    return app.return_code or 0
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
@@ -453,8 +466,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the hub alone, headless (for a server)",
-        description="Run the hub without a dashboard. It logs to stderr and stops cleanly "
-        "on SIGINT or SIGTERM, closing connections with code 1001 so clients reconnect.",
+        description="Run the hub without a dashboard. It logs to stderr (each line starts "
+        "with the time in ISO 8601 with its UTC offset) and stops cleanly on SIGINT or "
+        "SIGTERM, closing connections with code 1001 so clients reconnect.",
         epilog=EPILOG_SERVE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -465,7 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="start the hub and open the moderator's dashboard on it (the everyday command)",
         description="Start the hub in-process and open the dashboard on it, over loopback. "
-        "The hub's log goes to <db>.log beside the database.",
+        "The hub's log goes to <db stem>.log beside the database (--db talk.db: talk.log); "
+        "its lines start with the time in ISO 8601 with its UTC offset.",
         epilog=EPILOG_RUN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -482,7 +497,9 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard = commands.add_parser(
         "dashboard",
         help="open the dashboard on a hub that runs elsewhere",
-        description="Open the moderator's dashboard on a running hub.",
+        description="Open the moderator's dashboard on a running hub. If the hub refuses "
+        "the token, the dashboard says why and asks for it again; giving up (esc) exits "
+        "with status 1.",
         epilog=EPILOG_DASHBOARD,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -598,17 +615,25 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(LogFormatter())
     logging.basicConfig(
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        handlers=[stderr],
     )
     logging.getLogger("fireside.ws").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        quiet_repeats(handler)
     try:
         return int(args.func(args))
-    except (AgendaError, StoreError) as exc:
+    except (AgendaError, StoreError, StartError) as exc:
         print(f"fireside: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.Error as exc:
+        # A full disk or an unwritable directory at start: one line, not a traceback.
+        where = getattr(args, "db", None)
+        print(f"fireside: cannot use the database {where}: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"fireside: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -12,15 +12,37 @@ Decisions:
 - A segment's elapsed time is the sum of its running time over every visit, pauses
   excluded. Going back to a segment continues its count where it stopped (the usual reason
   to go back is a ``next`` pressed too early).
+- A segment revisited is reported with its total running time and every visit as its own
+  time range (``visits``), never as one range from its first start to its last end: that
+  range would overlap the segments shown in between, and claim time they had.
 - Moving to another segment always leaves the clock running.
 - Extending or shortening changes the current segment's allowance, never below zero.
 - Wrap-up starts when 20% of the segment's allowance, at most two minutes, is left.
 - Clock changes are not on the moderator's undo stack: each has its own inverse key
   (``b`` for ``n``, ``-`` for ``+``, ``space`` for ``space``).
+
+Two clocks, each for what it is good at. Intervals (running time, overtime, pauses) are
+measured in *session time*; the wall clock (``at``) is kept only for display and the
+record (started at, on air at, the export's times). The wall clock jumps: NTP corrections,
+a laptop's clock set by hand, a suspend. Measured on it, a jump back of 120 s before a pause
+recorded 0 s instead of 80, and a jump forward of an hour stored an hour of overtime.
+
+Session time is what ``SessionClock`` reads in the hub: the monotonic clock within one
+process, offset so that it starts where the stored events left off. A monotonic clock does
+not survive a restart, so every stored event keeps both readings (``at`` and
+``session_time``), and a restarted hub continues session time from the last event by the
+wall clock (``session_time_at``): time keeps running while the hub is down, as it does on
+stage, and never runs backwards. What this cannot see: a wall-clock jump *while the hub is
+down* (or between the last event and a crash) counts as downtime, forward or (clamped to
+zero) backward. Events stored before session time existed have none; they read their wall
+time, which is what they were measured with. On a fresh database session time starts at the
+wall clock's reading, so the two agree unless the wall clock jumps.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,16 +61,47 @@ class ClockError(ValueError):
     """A clock command that does not apply now."""
 
 
+STORED_PREFIX = "clock."
+"""Clock events are stored in the ``events`` table with this prefix on their kind."""
+
+
 @dataclass(frozen=True)
 class Event:
     """One stored change of the clock."""
 
     at: float
+    """Wall-clock time: for display and the record."""
     kind: str
     seconds: int = 0
+    session_time: float | None = None
+    """Session time, for intervals; ``None`` in events stored before it existed."""
+
+    @property
+    def t(self) -> float:
+        """When it happened in session time (its wall time for events that lack one)."""
+        return self.at if self.session_time is None else self.session_time
+
+    @property
+    def stored_kind(self) -> str:
+        return STORED_PREFIX + self.kind
 
     def to_data(self) -> dict[str, Any]:
-        return {"seconds": self.seconds} if self.kind == "adjust" else {}
+        """The ``data`` column of the stored event."""
+        data: dict[str, Any] = {"session_time": self.t}
+        if self.kind == "adjust":
+            data["seconds"] = self.seconds
+        return data
+
+    @classmethod
+    def from_stored(cls, at: float, stored_kind: str, data: dict[str, Any]) -> Event:
+        """Read one row of the ``events`` table whose kind starts with ``clock.``."""
+        session_time = data.get("session_time")
+        return cls(
+            at=at,
+            kind=stored_kind.removeprefix(STORED_PREFIX),
+            seconds=int(data.get("seconds", 0)),
+            session_time=float(session_time) if session_time is not None else None,
+        )
 
 
 @dataclass
@@ -57,7 +110,11 @@ class Run:
 
     index: int
     start: float
+    """Wall-clock time, for the record; so is ``end``."""
+    session_start: float
+    """Session time, for measuring; so is ``session_end``."""
     end: float | None = None
+    session_end: float | None = None
 
 
 @dataclass
@@ -68,13 +125,14 @@ class Clock:
     state: str = READY
     index: int = 0
     since: float | None = None
-    """When the current stretch of running time began (``None`` while not running)."""
+    """Session time when the current stretch of running time began (``None`` if not running)."""
     elapsed: dict[int, float] = field(default_factory=dict)
     """Closed running time per segment index, pauses excluded."""
     adjust: dict[int, int] = field(default_factory=dict)
     """Seconds added (or removed) per segment index."""
     runs: list[Run] = field(default_factory=list)
     started_at: float | None = None
+    """Wall-clock time of the start; so are ``finished_at`` and ``paused_at``."""
     finished_at: float | None = None
     paused_at: float | None = None
     events: list[Event] = field(default_factory=list)
@@ -86,9 +144,26 @@ class Clock:
             clock.apply(event)
         return clock
 
+    def session_time_at(self, wall: float) -> float:
+        """Session time at wall-clock time ``wall``, counted on from the last event.
+
+        For when no monotonic reading is at hand: a hub starting on stored events, the
+        export. Never earlier than the last event, whatever the wall clock did.
+        """
+        if not self.events:
+            return wall
+        last = self.events[-1]
+        return last.t + max(0.0, wall - last.at)
+
     # --- commands ------------------------------------------------------------------
-    def command(self, kind: str, now: float, seconds: int = 0) -> Event:
-        """Turn a moderator command into the event to store, or raise ``ClockError``."""
+    def command(
+        self, kind: str, now: float, seconds: int = 0, *, wall: float | None = None
+    ) -> Event:
+        """Turn a moderator command into the event to store, or raise ``ClockError``.
+
+        ``now`` is session time; ``wall`` the wall clock's reading for the record (the
+        same as ``now`` when only one clock is at hand, as in tests of the rules).
+        """
         if kind == "toggle":
             kind = {READY: "start", RUNNING: "pause", PAUSED: "resume"}.get(self.state, "")
             if not kind:
@@ -117,36 +192,41 @@ class Clock:
                 raise ClockError("The session is over.")
         if kind not in COMMANDS:
             raise ClockError(f"Unknown clock command {kind!r}.")
-        event = Event(at=now, kind=kind, seconds=seconds if kind == "adjust" else 0)
+        event = Event(
+            at=now if wall is None else wall,
+            kind=kind,
+            seconds=seconds if kind == "adjust" else 0,
+            session_time=now,
+        )
         self.apply(event)
         return event
 
     def apply(self, event: Event) -> None:
         """Fold one event into the state. Events that no longer apply are ignored."""
-        at, kind = event.at, event.kind
+        at, t, kind = event.at, event.t, event.kind
         last = len(self.agenda.segments) - 1
         if kind == "start" or (kind == "next" and self.state == READY):
             if self.state == READY:
                 self.state, self.index, self.started_at = RUNNING, 0, at
-                self._enter(0, at)
+                self._enter(0, at, t)
         elif kind == "pause" and self.state == RUNNING:
-            self._stop(at)
+            self._stop(t)
             self.state, self.paused_at = PAUSED, at
         elif kind == "resume" and self.state == PAUSED:
-            self.state, self.since, self.paused_at = RUNNING, at, None
+            self.state, self.since, self.paused_at = RUNNING, t, None
         elif kind == "next" and self.state in (RUNNING, PAUSED):
-            self._leave(at)
+            self._leave(at, t)
             if self.index >= last:
                 self.state, self.finished_at = FINISHED, at
             else:
-                self._enter(self.index + 1, at)
+                self._enter(self.index + 1, at, t)
         elif kind == "back" and self.state in (RUNNING, PAUSED, FINISHED):
             if self.state == FINISHED:
                 self.finished_at = None
-                self._enter(min(self.index, last), at)
+                self._enter(min(self.index, last), at, t)
             elif self.index > 0:
-                self._leave(at)
-                self._enter(self.index - 1, at)
+                self._leave(at, t)
+                self._enter(self.index - 1, at, t)
         elif kind == "adjust" and self.state != FINISHED and abs(event.seconds) <= MAX_ADJUST:
             allowance = self.allowance(self.index)
             self.adjust[self.index] = self.adjust.get(self.index, 0) + max(
@@ -156,19 +236,19 @@ class Clock:
             return
         self.events.append(event)
 
-    def _stop(self, at: float) -> None:
+    def _stop(self, t: float) -> None:
         if self.since is not None:
-            self.elapsed[self.index] = self.elapsed.get(self.index, 0.0) + max(0.0, at - self.since)
+            self.elapsed[self.index] = self.elapsed.get(self.index, 0.0) + max(0.0, t - self.since)
             self.since = None
 
-    def _leave(self, at: float) -> None:
-        self._stop(at)
+    def _leave(self, at: float, t: float) -> None:
+        self._stop(t)
         if self.runs and self.runs[-1].end is None:
-            self.runs[-1].end = at
+            self.runs[-1].end, self.runs[-1].session_end = at, t
 
-    def _enter(self, index: int, at: float) -> None:
-        self.index, self.state, self.since, self.paused_at = index, RUNNING, at, None
-        self.runs.append(Run(index, at))
+    def _enter(self, index: int, at: float, t: float) -> None:
+        self.index, self.state, self.since, self.paused_at = index, RUNNING, t, None
+        self.runs.append(Run(index, at, t))
 
     # --- questions -----------------------------------------------------------------
     def allowance(self, index: int) -> int:
@@ -176,6 +256,7 @@ class Clock:
         return max(0, self.agenda.segments[index].duration + self.adjust.get(index, 0))
 
     def segment_elapsed(self, index: int, now: float) -> float:
+        """Running seconds spent in a segment by session time ``now``, pauses excluded."""
         running = now - self.since if index == self.index and self.since is not None else 0.0
         return self.elapsed.get(index, 0.0) + max(0.0, running)
 
@@ -218,33 +299,38 @@ class Clock:
             return float(sum(self.allowance(i) for i in range(len(self.agenda.segments))))
         return max(0.0, self.left(now)) + self.remaining_after(now)
 
-    def planned_end(self, now: float) -> float:
-        """When the session should end by the plan: its planned start plus the plan.
+    def planned_end(self, wall: float) -> float:
+        """When the session should end by the plan (wall clock): its planned start plus the plan.
 
         The agenda's ``starts_at`` anchors the plan only when the session really starts
         near it (within ``STALE_START`` seconds); a rehearsal or a reused agenda file from
-        another day is measured from its actual start instead (or from now, before it).
+        another day is measured from its actual start instead (or from ``wall``, before it).
         """
-        anchor = self.started_at if self.started_at is not None else now
+        anchor = self.started_at if self.started_at is not None else wall
         if self.agenda.starts_at is not None:
             planned = self.agenda.starts_at.timestamp()
             if abs(anchor - planned) <= STALE_START:
                 anchor = planned
         return anchor + self.agenda.planned_seconds
 
-    def projected_end(self, now: float) -> float:
-        """When the session will end if every remaining segment keeps to its allowance."""
+    def projected_end(self, now: float, *, wall: float | None = None) -> float:
+        """When (wall clock) the session ends if every remaining segment keeps to its allowance."""
         if self.state == FINISHED and self.finished_at is not None:
             return self.finished_at
-        return now + self.session_left(now)
+        return (now if wall is None else wall) + self.session_left(now)
 
-    def snapshot(self, now: float) -> dict[str, Any]:
-        """The clock as the wire carries it; clients count on from ``elapsed`` locally."""
+    def snapshot(self, now: float, *, wall: float | None = None) -> dict[str, Any]:
+        """The clock as the wire carries it; clients count on from ``elapsed`` locally.
+
+        ``now`` is session time; ``wall`` (default ``now``) is shown as ``server_time`` and
+        anchors the planned and projected ends, which displays show as times of day.
+        """
+        wall = now if wall is None else wall
         segment = self.agenda.segments[min(self.index, len(self.agenda.segments) - 1)]
-        planned_end = self.planned_end(now)
+        planned_end = self.planned_end(wall)
         return {
             "type": "clock",
-            "server_time": now,
+            "server_time": wall,
             "state": self.state,
             "phase": self.phase(now),
             "index": self.index,
@@ -261,7 +347,7 @@ class Clock:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "planned_end": planned_end,
-            "projected_end": round(self.projected_end(now), 3),
+            "projected_end": round(self.projected_end(now, wall=wall), 3),
             "segments": [
                 {
                     "id": s.id,
@@ -273,21 +359,52 @@ class Clock:
         }
 
     def report(self, now: float) -> list[dict[str, Any]]:
-        """Planned and actual start, end and duration of every segment (for the export)."""
+        """Planned and actual start, end and duration of every segment (for the export).
+
+        ``now`` is session time; starts and ends are wall-clock times, for the record.
+        ``visits`` holds each stretch the segment was current, ``(start, end)`` in order,
+        ``end`` ``None`` while it still is; ``actual_start`` and ``actual_end`` are the
+        first start and the last end (``None`` while open).
+        """
         rows = []
         for i, segment in enumerate(self.agenda.segments):
-            runs = [r for r in self.runs if r.index == i]
-            ended = [r.end for r in runs if r.end is not None]
-            still_open = any(r.end is None for r in runs)
+            visits = [(r.start, r.end) for r in self.runs if r.index == i]
+            still_open = any(end is None for _, end in visits)
             rows.append(
                 {
                     "id": segment.id,
                     "title": segment.title,
                     "planned": segment.duration,
                     "allowance": self.allowance(i),
-                    "actual_start": runs[0].start if runs else None,
-                    "actual_end": None if still_open or not ended else max(ended),
-                    "actual": round(self.segment_elapsed(i, now), 3) if runs else None,
+                    "actual_start": visits[0][0] if visits else None,
+                    "actual_end": None if still_open or not visits else visits[-1][1],
+                    "actual": round(self.segment_elapsed(i, now), 3) if visits else None,
+                    "visits": visits,
                 }
             )
         return rows
+
+
+class SessionClock:
+    """The hub's reading of session time: monotonic within this process.
+
+    It starts at the wall clock's reading, or, once ``resume`` has seen the stored events,
+    where they left off (see the module's docstring).
+    """
+
+    def __init__(
+        self,
+        wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.wall = wall
+        self.monotonic = monotonic
+        self._origin = wall()
+        self._mark = monotonic()
+
+    def resume(self, clock: Clock) -> None:
+        """Continue session time from ``clock``'s stored events (at a hub's start)."""
+        self._origin, self._mark = clock.session_time_at(self.wall()), self.monotonic()
+
+    def now(self) -> float:
+        return self._origin + (self.monotonic() - self._mark)

@@ -38,7 +38,7 @@ from fireside_ask import protocol as p
 from fireside_ask.text import plural
 
 from .agenda import Agenda
-from .clock import FINISHED, PAUSED, RUNNING, Clock, Event
+from .clock import FINISHED, PAUSED, RUNNING, STORED_PREFIX, Clock, Event
 from .markdown import (
     duration,
     escape_markdown,
@@ -116,10 +116,9 @@ def _read(conn: sqlite3.Connection, path: Path) -> Snapshot:
     ).fetchall()
     clock_events = []
     for at, kind, data in conn.execute(
-        "SELECT at, kind, data FROM events WHERE kind LIKE 'clock.%' ORDER BY id"
+        "SELECT at, kind, data FROM events WHERE kind LIKE ? ORDER BY id", [STORED_PREFIX + "%"]
     ):
-        seconds = json.loads(data or "{}").get("seconds", 0)
-        clock_events.append(Event(at, kind.removeprefix("clock."), int(seconds)))
+        clock_events.append(Event.from_stored(at, kind, json.loads(data or "{}")))
     latest = conn.execute(
         "SELECT max(t) FROM ("
         " SELECT max(at) AS t FROM events UNION ALL SELECT max(at) FROM actions"
@@ -201,7 +200,13 @@ class _Record:
     # --- helpers -----------------------------------------------------------------
     @property
     def now(self) -> float:
+        """The latest wall-clock time in the database: "now" for a segment still running."""
         return self.snapshot.latest or 0.0
+
+    @property
+    def session_now(self) -> float:
+        """``now`` in the clock's session time, for measuring (see ``fireside.clock``)."""
+        return self.clock.session_time_at(self.now) if self.clock is not None else self.now
 
     def at(self, timestamp: float) -> str:
         return datetime.fromtimestamp(timestamp, self.zone).strftime("%H:%M:%S")
@@ -306,7 +311,7 @@ class _Record:
             lines.append("No agenda was stored with this session.")
             return "\n".join(lines)
         clock, agenda = self.clock, self.agenda
-        report = clock.report(self.now)
+        report = clock.report(self.session_now)
         anchor = agenda.starts_at.timestamp() if agenda.starts_at is not None else clock.started_at
         lines.append(
             table_row(
@@ -327,7 +332,9 @@ class _Record:
                 cells = ["—", "—", plan_time, "not reached"]
             else:
                 cells = [duration(actual), over_under(actual - planned), plan_time]
-                cells.append(self.span(row["actual_start"], row["actual_end"]))
+                # Each visit on its own: one range from the first start to the last end
+                # would overlap the segments shown in between (see clock.py).
+                cells.append(", ".join(self.span(start, end) for start, end in row["visits"]))
             title = escape_markdown(row["title"])
             lines.append(table_row([str(number), title, duration(planned), *cells]))
             notes.extend(self.segment_notes(number - 1, row))
@@ -347,7 +354,8 @@ class _Record:
         lines.append("")
         lines.append(
             "Actual durations count running time only: time with the clock paused is left "
-            "out. Over/under compares them with the plan."
+            "out. Over/under compares them with the plan. A segment gone back to shows "
+            "each of its visits as its own time range."
         )
         if clock.state in (RUNNING, PAUSED):
             current = escape_markdown(agenda.segments[clock.index].title)
@@ -367,8 +375,12 @@ class _Record:
             verb = "extended" if extra > 0 else "shortened"
             notes.append(f"*{title}* was {verb} by {duration(abs(extra))} on stage.")
         runs = [run for run in self.clock.runs if run.index == index]
-        wall = sum((run.end if run.end is not None else self.now) - run.start for run in runs)
-        paused = wall - (row["actual"] or 0.0)
+        spent = sum(
+            (run.session_end if run.session_end is not None else self.session_now)
+            - run.session_start
+            for run in runs
+        )
+        paused = spent - (row["actual"] or 0.0)
         if runs and int(round(paused)) > 0:
             notes.append(f"The clock was paused for {duration(paused)} during *{title}*.")
         return notes

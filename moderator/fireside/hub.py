@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import functools
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
@@ -36,16 +39,22 @@ from fireside_ask import protocol as p
 from fireside_ask.protocol import ProtocolError
 from fireside_ask.text import clean_name, plural
 
+from .admission import GuardedConnection
 from .agenda import Agenda, default_agenda
-from .clock import Clock, ClockError, Event
+from .clock import STORED_PREFIX, Clock, ClockError, Event, SessionClock
+from .dblock import DatabaseLock, StartError
+from .fdlimit import ensure_open_files
+from .joining import join_command
 from .limits import Bucket
 from .room import Change, Question, Room, RoomError
 from .store import (
     Store,
     Write,
+    action_undone_write,
     action_write,
     event_write,
     meta_write,
+    question_update,
     question_write,
     vote_write,
 )
@@ -65,8 +74,18 @@ class _NoFrameContents(logging.Filter):
 _WS_LOG = logging.getLogger("fireside.ws")
 _WS_LOG.addFilter(_NoFrameContents())
 
+DATABASE_GONE = (
+    "The hub's database file is gone, so nothing more can be saved; "
+    "the moderator must restart the hub."
+)
+
 #: Connections kept free beyond ``max_connections`` for moderators and stage screens.
 RESERVED = 16
+
+#: Connections allowed to wait for their ``hello`` at once, at least: beyond this the
+#: oldest waiting one is cut to let a new one in, so silent sockets cannot hold the door
+#: shut on the moderator. Scales up with ``max_connections`` for reconnect storms.
+MIN_PENDING = 32
 
 #: A connection whose backlog stays above this, with no progress, for ``stall_timeout``
 #: seconds is not reading.
@@ -116,19 +135,37 @@ class HubConfig:
     auto_approve: bool | None = None
     """Skip the moderation queue; ``None`` keeps the stored setting (default off)."""
     max_connections: int = 5000
-    """Open connections beyond this are refused with HTTP 503."""
+    """Attendee connections beyond this are refused at ``hello`` ("the room is full")."""
+    max_stages: int = 8
+    """Stage screens open at once; more are refused at ``hello``, so that stage screens
+    (which need no token) can never fill the moderators' reserve."""
+    frames_burst: int = 60
+    """Frames (pings included) a connection may send at once before its budget runs out."""
+    frames_per_second: float = 10.0
+    """How fast that budget refills; past it the connection is closed with 1008.
+    Moderators are exempt once their token is checked."""
     max_frame: int = p.MAX_FRAME_BYTES
     """Largest frame a client may send, in bytes (close 1009 beyond)."""
     max_chars: int = p.MAX_QUESTION_CHARS
     """Longest question, in characters after cleaning."""
-    questions_per_minute: int = 3
+    questions_per_minute: int = p.QUESTIONS_PER_MINUTE
     """Asks allowed per attendee per minute."""
-    votes_per_minute: int = 30
+    votes_per_minute: int = p.VOTES_PER_MINUTE
     """Votes allowed per attendee per minute."""
     bad_frames_per_minute: int = 20
     """Bad frames tolerated per connection per minute before it is closed."""
     auth_failures_per_minute: int = 5
     """Wrong moderator tokens tolerated per remote address per minute."""
+    new_clients_per_minute: int = 300
+    """Attendee client ids never seen before that one address may bring per minute.
+    High enough for a conference NAT (hundreds of people joining behind one address);
+    people already known reconnect freely."""
+    questions_per_address_per_minute: int = 60
+    """Questions one address may ask per minute, whatever client ids it uses."""
+    limit_loopback: bool = False
+    """Apply the per-address limits to loopback too. Off: loopback is the moderator's own
+    machine (the dashboard, ``--demo`` attendees, local tools), and anyone on it is out of
+    the threat model."""
     allowed_origins: tuple[str, ...] = ()
     """Browser origins allowed to connect; terminal clients send no Origin and always may."""
     push_interval: float = 0.25
@@ -157,6 +194,8 @@ class Peer:
     client_id: str
     name: str | None
     strikes: Bucket
+    address: str = "?"
+    """The remote address it connected from (per-address limits count by it)."""
     backlog_since: float | None = None
     """Monotonic time since when its backlog stayed above ``STALL_BYTES`` with no progress."""
     queued: int = 0
@@ -171,9 +210,18 @@ Handler = Callable[[Peer, dict[str, Any], str | None], Awaitable[None]]
 class Hub:
     """A running hub: websocket server, room, store and writer."""
 
-    def __init__(self, config: HubConfig, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        config: HubConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.config = config
         self.clock = clock
+        """The wall clock: for the record and for display."""
+        self.session_time = SessionClock(clock, monotonic)
+        """The segment clock's measure of intervals (see ``fireside.clock``)."""
         self.store: Store | None = None
         self.room = Room(max_chars=config.max_chars)
         self.clock_model = Clock(config.agenda)
@@ -184,6 +232,7 @@ class Hub:
         self.token_generated = False
         """Whether the token came from the database or was just made (so it is printed)."""
         self._writer: Writer | None = None
+        self._lock: DatabaseLock | None = None
         self._server: Server | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._peers: set[Peer] = set()
@@ -196,12 +245,25 @@ class Hub:
         self._asks: dict[str, Bucket] = {}
         self._votes: dict[str, Bucket] = {}
         self._auth_failures: dict[str, Bucket] = {}
-        self._inflight: dict[int, asyncio.Future[None]] = {}
+        self._new_clients: dict[str, Bucket] = {}
+        """Per address: new client ids it may still bring this minute."""
+        self._address_asks: dict[str, Bucket] = {}
+        """Per address: questions it may still ask this minute."""
+        self._limit_notices: dict[str, Bucket] = {}
+        """Per (address, limit): so the moderator hears of a limit once a minute, not per hit."""
+        self._known_clients: set[str] = set()
+        """Client ids the hub has seen: they reconnect without counting as new."""
+        self._inflight: dict[tuple[str, str], asyncio.Future[None]] = {}
+        """Commits of asks not yet on disk, by (client_id, request_id): a resend waits."""
+        self._vote_writes: dict[tuple[int, str], asyncio.Future[None]] = {}
+        """Vote commits in flight per (question, client): a repeat waits for them."""
+        self._database_gone = False
         self._dirty_votes: set[int] = set()
         self._last_presence = -1
         self.peak_connected = 0
         self._stored_peak = 0
-        self._handshakes = 0
+        self._pending: dict[ServerConnection, None] = {}
+        """Connections waiting for their ``hello``, oldest first."""
         self._closed = asyncio.Event()
         self._handlers: dict[str, Handler] = {
             "ping": self._on_ping,
@@ -215,42 +277,91 @@ class Hub:
 
     # --- life cycle ----------------------------------------------------------------
     async def start(self) -> None:
-        """Open the database, load the session and start listening."""
-        self.store = Store(self.config.db_path)
-        self.store.load_room(self.room)
-        self._index_duplicates()
-        clock_events = [
-            Event(at, kind.removeprefix("clock."), int(data.get("seconds", 0)))
-            for _, at, kind, data in self.store.events()
-            if kind.startswith("clock.")
-        ]
-        self.clock_model = Clock.replay(self.config.agenda, clock_events)
-        self._resolve_settings()
+        """Bind the port, lock and open the database, load the session, start serving.
+
+        The port is bound first and the database locked second, so that a hub that
+        cannot run (port taken, another hub on the file) has written nothing at all.
+        The socket only listens once the session is loaded (connections before that are
+        refused, and clients retry).
+        """
+        short = ensure_open_files(self.config.max_connections, RESERVED)
+        if short is not None:
+            log.warning(short)
+        self._server = await self._bind()
+        try:
+            self._lock = DatabaseLock.acquire(self.config.db_path)
+            self.store = Store(self.config.db_path)
+            self.store.load_room(self.room)
+            self._index_duplicates()
+            self._known_clients |= self._room_clients()
+            clock_events = [
+                Event.from_stored(at, kind, data)
+                for _, at, kind, data in self.store.events()
+                if kind.startswith(STORED_PREFIX)
+            ]
+            self.clock_model = Clock.replay(self.config.agenda, clock_events)
+            self.session_time.resume(self.clock_model)
+            self._resolve_settings()
+        except BaseException:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+            if self.store is not None:
+                self.store.close()
+                self.store = None
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+            raise
         self._writer = Writer(self.store, on_failure=self._reload)
         self._writer.start()
-        origins: list[str | None] = [None, *self.config.allowed_origins]
-        self._server = await serve(
-            self._handle,
-            self.config.host,
-            self.config.port,
-            ssl=self._tls_context(),
-            # A room reconnecting at once (Wi-Fi back) overflows asyncio's default listen
-            # backlog of 100: dropped SYNs retry after 1, 3, 7 s. The kernel caps this at
-            # net.core.somaxconn.
-            backlog=min(4096, max(128, self.config.max_connections // 2)),
-            process_request=self._process_request,
-            origins=origins,  # type: ignore[arg-type]
-            max_size=self.config.max_frame,
-            compression=None,
-            max_queue=16,
-            ping_interval=20,
-            ping_timeout=20,
-            close_timeout=5,
-            server_header="Fireside",
-            logger=_WS_LOG,
-        )
+        await self._server.start_serving()
         self._ticker = asyncio.create_task(self._tick(), name="fireside-ticker")
         log.info("hub listening on port %d with %d questions", self.port, len(self.room.questions))
+
+    async def _bind(self) -> Server:
+        """Bind the listening socket, without serving yet; a taken port is a ``StartError``."""
+        origins: list[str | None] = [None, *self.config.allowed_origins]
+        try:
+            return await serve(
+                self._handle,
+                self.config.host,
+                self.config.port,
+                ssl=self._tls_context(),
+                # A room reconnecting at once (Wi-Fi back) overflows asyncio's default
+                # listen backlog of 100: dropped SYNs retry after 1, 3, 7 s. The kernel
+                # caps this at net.core.somaxconn.
+                backlog=min(4096, max(128, self.config.max_connections // 2)),
+                start_serving=False,
+                process_request=self._process_request,
+                origins=origins,  # type: ignore[arg-type]
+                max_size=self.config.max_frame,
+                compression=None,
+                max_queue=16,
+                ping_interval=20,
+                ping_timeout=20,
+                close_timeout=5,
+                server_header="Fireside",
+                logger=_WS_LOG,
+                create_connection=functools.partial(  # type: ignore[arg-type]
+                    GuardedConnection,
+                    write_cap=self.config.write_buffer_limit,
+                    budget=lambda: Bucket(
+                        self.config.frames_burst,
+                        self.config.frames_burst / self.config.frames_per_second,
+                    ),
+                ),
+            )
+        except OSError as exc:
+            where = f"port {self.config.port}"
+            if exc.errno == errno.EADDRINUSE:
+                raise StartError(
+                    f"{where} is already in use (another hub?); stop it, or choose another "
+                    "with --port."
+                ) from None
+            if exc.errno == errno.EACCES:
+                raise StartError(f"{where} needs privileges; choose one above 1023.") from None
+            raise StartError(f"cannot listen on {where}: {exc.strerror or exc}") from None
 
     def _tls_context(self) -> ssl.SSLContext | None:
         if self.config.certfile is None:
@@ -309,6 +420,9 @@ class Hub:
             await self._writer.close()
         if self.store is not None:
             self.store.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
         self._closed.set()
         log.info("hub stopped")
 
@@ -322,8 +436,11 @@ class Hub:
     def _reload(self) -> None:
         """After a failed commit, make memory match the disk again."""
         assert self.store is not None
+        assert self._writer is not None
         room = Room(auto_approve=self.room.auto_approve, max_chars=self.config.max_chars)
         self.store.load_room(room)
+        # Writes decided on the old room carry its generation; the writer refuses them.
+        room.generation = self._writer.generation
         self.room = room
         self._index_duplicates()
         log.error(
@@ -336,18 +453,26 @@ class Hub:
             return connection.respond(200, "ok\n")
         # Room is kept beyond the cap for moderators and stage screens: a full room must
         # never lock out the dashboard reconnecting after a blip. Attendees past the cap
-        # are refused at hello.
-        if len(self._peers) + self._handshakes >= self.config.max_connections + RESERVED:
+        # are refused at hello, stage screens past theirs too; only connections that said
+        # hello count here, so sockets that stay silent cannot fill the reserve.
+        if len(self._peers) >= self.config.max_connections + RESERVED:
             log.warning("refused a connection: %d open", len(self._peers))
             return connection.respond(503, "This Fireside hub is full.\n")
+        if len(self._pending) >= max(MIN_PENDING, self.config.max_connections // 10):
+            # Cut the connection that has waited longest for its hello: a real client
+            # says hello at once, so the oldest silent one is the likeliest squatter.
+            oldest = next(iter(self._pending))
+            del self._pending[oldest]
+            log.warning("cut a connection that did not say hello, to let a new one in")
+            oldest.transport.abort()
         return None
 
     async def _handle(self, ws: ServerConnection) -> None:
-        self._handshakes += 1
+        self._pending[ws] = None
         try:
             peer = await self._hello(ws)
         finally:
-            self._handshakes -= 1
+            self._pending.pop(ws, None)
         if peer is None:
             return
         try:
@@ -360,10 +485,14 @@ class Hub:
 
     async def _refuse(self, ws: ServerConnection, code: str, message: str) -> None:
         try:
-            await ws.send(p.encode(p.error(code, message)))
-            await ws.close(p.CLOSE_POLICY, message[:120])
+            # A client that does not read would hold a refusal forever.
+            async with asyncio.timeout(self.config.close_grace):
+                await ws.send(p.encode(p.error(code, message)))
+                await ws.close(p.CLOSE_POLICY, message[:120])
         except ConnectionClosed:
             pass
+        except TimeoutError:
+            ws.transport.abort()
 
     async def _hello(self, ws: ServerConnection) -> Peer | None:
         try:
@@ -404,6 +533,28 @@ class Hub:
         if role == p.ATTENDEE and self._attendee_peers() >= self.config.max_connections:
             await self._refuse(ws, p.RATE_LIMITED, "The room is full; try again in a minute.")
             return None
+        address = _remote(ws)
+        if (
+            role == p.ATTENDEE
+            and client_id not in self._known_clients
+            and not self._allow(self._new_clients, address, self.config.new_clients_per_minute)
+        ):
+            limit = self.config.new_clients_per_minute
+            self._notify_limit(
+                address,
+                "new_clients",
+                f"{address} brought {limit} new attendees within a minute; more are refused "
+                "for now (--new-clients-per-minute).",
+            )
+            await self._refuse(
+                ws, p.RATE_LIMITED, "Too many new people from your network; try again in a minute."
+            )
+            return None
+        if role == p.STAGE and len(self._stages) >= self.config.max_stages:
+            await self._refuse(
+                ws, p.RATE_LIMITED, f"{self.config.max_stages} stage screens are open already."
+            )
+            return None
         if role == p.MODERATOR:
             refusal = self._check_token(ws, message.get("token"))
             if refusal == p.RATE_LIMITED:
@@ -412,13 +563,17 @@ class Hub:
             if refusal is not None:
                 await self._refuse(ws, refusal, "The moderator token is missing or wrong.")
                 return None
+        if role == p.MODERATOR and isinstance(ws, GuardedConnection):
+            ws.budget = None  # the token holder drives the session; never throttle it
         peer = Peer(
             ws=ws,
             role=role,
             client_id=client_id,
             name=clean_name(name) or None if name else None,
             strikes=Bucket(self.config.bad_frames_per_minute, 60.0),
+            address=address,
         )
+        self._known_clients.add(client_id)
         # Join first, so that the welcome counts this attendee among the people connected.
         self._join(peer)
         welcome = p.encode(self._welcome(peer)).encode("utf-8")
@@ -430,6 +585,29 @@ class Hub:
             return None
         return peer
 
+    def _allow(self, buckets: dict[str, Bucket], address: str, per_minute: int) -> bool:
+        """Spend one of ``address``'s tokens in ``buckets`` (``per_minute`` a minute)."""
+        if not self.config.limit_loopback and _is_loopback(address):
+            return True
+        return buckets.setdefault(address, Bucket(per_minute, 60.0)).take()
+
+    def _notify_limit(self, address: str, limit: str, message: str) -> None:
+        """Tell the moderators that an address hit a limit, at most once a minute each."""
+        notices = self._limit_notices.setdefault(f"{limit} {address}", Bucket(1, 60.0))
+        if not notices.take():
+            return
+        log.warning("limit %s hit by %s", limit, address)
+        self._push(
+            self._moderators,
+            {"type": "limit", "limit": limit, "address": address, "message": message},
+        )
+
+    def _room_clients(self) -> set[str]:
+        clients = {q.client_id for q in self.room.questions.values()}
+        for voters in self.room.votes.values():
+            clients |= voters
+        return clients
+
     def _check_token(self, ws: ServerConnection, token: Any) -> str | None:
         """Return ``None`` for the right token, else the error code to refuse with.
 
@@ -439,7 +617,7 @@ class Hub:
         generated token (144 random bits) guessing is hopeless anyway; the limit slows the
         guessing of a weak token chosen by hand and keeps the log quiet.
         """
-        address = str(ws.remote_address[0]) if ws.remote_address else "?"
+        address = _remote(ws)
         if isinstance(token, str) and hmac.compare_digest(
             token.encode("utf-8", "surrogatepass"), self.token.encode("utf-8", "surrogatepass")
         ):
@@ -561,7 +739,7 @@ class Hub:
                 "frame_bytes": self.config.max_frame,
             },
             "connected": self.connected,
-            "clock": self.clock_model.snapshot(self.clock()),
+            "clock": self.clock_model.snapshot(self.session_time.now(), wall=self.clock()),
             "on_air": on_air.id if on_air else None,
             "questions": questions,
             "mine": mine,
@@ -569,6 +747,10 @@ class Hub:
         }
         if peer.role == p.MODERATOR:
             welcome["undo"] = room.undo_summary()
+            # A remote dashboard knows only the address it connected with (a tunnel,
+            # loopback); the hub knows the one attendees on its network should type.
+            tls = self.config.certfile is not None
+            welcome["join"] = join_command(self.config.host, self.port, tls)
         return welcome
 
     # --- sending -------------------------------------------------------------------
@@ -611,15 +793,16 @@ class Hub:
         if question is None:
             return
         self._suggest(question)
+        # Queued in the step that decided it, so the write carries this room's generation.
+        done = self._queue([question_update(question)])
         view = self.moderator_view(question)
         self._push(self._moderators, {"type": "question", "question": view})
-        asyncio.ensure_future(self._store_hint(question_id))
+        asyncio.ensure_future(self._store_hint(question_id, done))
 
-    async def _store_hint(self, question_id: int) -> None:
-        question = self.room.questions.get(question_id)
+    async def _store_hint(self, question_id: int, done: asyncio.Future[None]) -> None:
+        """Wait for the hint's write; a lost hint is logged, never an attendee's error."""
         try:
-            if question is not None:
-                await self._commit([question_write(question)])
+            await self._committed(done)
         except RoomError:
             log.warning("could not store the hint of #%d", question_id)
 
@@ -698,10 +881,26 @@ class Hub:
         while True:
             await asyncio.sleep(self.config.push_interval)
             try:
+                self.check_database()
                 self.flush()
                 self.drop_stalled()
             except Exception:  # pragma: no cover - a bug here must not stop the pushes
                 log.exception("push failed")
+
+    def check_database(self) -> bool:
+        """Whether the database file is still there; once it is not, stop saving for good.
+
+        Checked every tick and before every request: a deleted file would otherwise take
+        acknowledged writes that no restart can read back.
+        """
+        if not self._database_gone and self.store is not None and self.store.gone():
+            self._database_gone = True
+            log.error(
+                "the database file %s was removed or replaced while the hub ran; "
+                "nothing more is saved or acknowledged until the hub is restarted",
+                self.config.db_path,
+            )
+        return not self._database_gone
 
     def drop_stalled(self, now: float | None = None) -> None:
         """Abort connections that stopped reading, before their backlog eats the memory.
@@ -761,10 +960,15 @@ class Hub:
             self._last_presence = connected
             self._push(self._peers, {"type": "presence", "connected": connected})
         if self.peak_connected > self._stored_peak and self._writer is not None:
-            self._stored_peak = self.peak_connected
-            asyncio.ensure_future(
-                self._writer.write([meta_write("peak_connected", str(self.peak_connected))])
+            if not self.check_database():
+                return
+            peak = self._stored_peak = self.peak_connected
+            # Best effort: a failed write (disk full) is logged once and the peak is stored
+            # again when it next grows.
+            stored = self._writer.submit(
+                [meta_write("peak_connected", str(peak))], self.room.generation
             )
+            stored.add_done_callback(lambda task: _report_peak(task, peak))
 
     # --- requests ------------------------------------------------------------------
     async def _dispatch(self, peer: Peer, frame: Any) -> None:
@@ -774,6 +978,10 @@ class Hub:
             kind, request_id = message["type"], message.get("request_id")
             if kind == "hello":
                 raise RoomError(p.NOT_ALLOWED, "This connection already said hello.")
+            if kind != "ping" and not self.check_database():
+                # Refused before deciding anything, so that memory never holds a decision
+                # that a resend would then find and acknowledge as a duplicate.
+                raise RoomError(p.INTERNAL, DATABASE_GONE)
             if kind in p.QUESTION_ACTIONS or kind in p.MODERATOR_REQUESTS:
                 if peer.role != p.MODERATOR:
                     raise RoomError(p.NOT_ALLOWED, "Only the moderator can do that.")
@@ -795,19 +1003,36 @@ class Hub:
         except RoomError as exc:
             self._reply(peer, p.error(exc.code, exc.message, request_id))
 
-    async def _commit(self, writes: list[Write]) -> None:
+    def _queue(self, writes: list[Write]) -> asyncio.Future[None]:
+        """Queue writes decided on the current room; call it in the step that decided them.
+
+        No ``await`` may come between a decision and this call: a failed commit in between
+        would reload the room, and the write would carry a decision the disk never saw.
+        The writer refuses any write stamped with an older room's generation.
+        """
         assert self._writer is not None
+        return self._writer.submit(writes, self.room.generation)
+
+    @staticmethod
+    async def _committed(future: asyncio.Future[None]) -> None:
+        """Wait for a queued write; a failed commit becomes an ``internal`` error."""
         try:
-            await self._writer.write(writes)
+            # Shield: a client that disconnects must not cancel a commit others wait on.
+            await asyncio.shield(future)
         except Exception:
             raise RoomError(p.INTERNAL, "The hub could not save that; please try again.") from None
 
     @staticmethod
     def _change_writes(change: Change, now: float) -> list[Write]:
-        writes = [question_write(q) for q in change.questions]
+        writes = [
+            question_write(q) if q.id in change.created else question_update(q)
+            for q in change.questions
+        ]
         writes += [vote_write(qid, cid, up, now) for qid, cid, up in change.votes]
         if change.action is not None:
-            writes.append(action_write(change.action))
+            writes.append(
+                action_undone_write(change.action) if change.undo else action_write(change.action)
+            )
         return writes
 
     async def _on_ping(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
@@ -825,6 +1050,19 @@ class Hub:
                 peer.client_id, Bucket(self.config.questions_per_minute, 60.0)
             )
             self.room.check_text(message.get("text"))
+            if not self._allow(
+                self._address_asks, peer.address, self.config.questions_per_address_per_minute
+            ):
+                limit = self.config.questions_per_address_per_minute
+                self._notify_limit(
+                    peer.address,
+                    "questions",
+                    f"{peer.address} asked {limit} questions within a minute; more are refused "
+                    "for now (--questions-per-address-per-minute).",
+                )
+                raise RoomError(
+                    p.RATE_LIMITED, "Too many questions from your network; try again in a minute."
+                )
             if not bucket.take():
                 raise RoomError(
                     p.RATE_LIMITED,
@@ -841,12 +1079,14 @@ class Hub:
                 segment=self.current_segment(),
             )
             assert change is not None
-            done = asyncio.ensure_future(self._commit(self._change_writes(change, now)))
-            self._inflight[question.id] = done
+            done = self._queue(self._change_writes(change, now))
+            self._inflight[key] = done
             try:
-                await asyncio.shield(done)
+                await self._committed(done)
             finally:
-                self._inflight.pop(question.id, None)
+                # Only our own entry: after a reload the same key may be asked again.
+                if self._inflight.get(key) is done:
+                    del self._inflight[key]
             log.info("question #%d from %s", question.id, peer.client_id[:8])
             self._reply(
                 peer,
@@ -861,9 +1101,11 @@ class Hub:
             # The hints are for the moderator: the attendee's ack never waits for them.
             asyncio.get_running_loop().call_soon(self._hint, question.id)
             return
-        pending = self._inflight.get(existing)
+        pending = self._inflight.get(key)
         if pending is not None:
-            await asyncio.shield(pending)
+            await self._committed(pending)
+        if self.room.requests.get(key) != existing:  # pragma: no cover - reloaded meanwhile
+            raise RoomError(p.INTERNAL, "The hub could not save that; please try again.")
         self._reply(
             peer,
             {
@@ -886,8 +1128,19 @@ class Hub:
         question, change = self.room.vote(
             peer.client_id, message.get("question_id"), message.get("up", True)
         )
+        key = (question.id, peer.client_id)
         if change.votes:
-            await self._commit(self._change_writes(change, self.clock()))
+            done = self._queue(self._change_writes(change, self.clock()))
+            self._vote_writes[key] = done
+            try:
+                await self._committed(done)
+            finally:
+                if self._vote_writes.get(key) is done:
+                    del self._vote_writes[key]
+        elif key in self._vote_writes:
+            # Nothing changed because an earlier vote (another window of the same person)
+            # already did it: acknowledge only once that vote is on disk, or fail with it.
+            await self._committed(self._vote_writes[key])
         self._reply(
             peer,
             {
@@ -896,6 +1149,9 @@ class Hub:
                 "question_id": question.id,
                 "up": message.get("up", True),
                 "votes": self.room.vote_count(question.id),
+                # False for a repeated vote (or taking back one never given), so the
+                # client can say "you already voted" rather than "voted".
+                "changed": bool(change.votes),
             },
         )
         self._announce(change)
@@ -903,7 +1159,7 @@ class Hub:
     async def _on_action(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
         now = self.clock()
         change = self.room.act(message["type"], message, now=now, segment=self.current_segment())
-        await self._commit(self._change_writes(change, now))
+        await self._committed(self._queue(self._change_writes(change, now)))
         assert change.action is not None
         log.info("moderator: %s #%d", change.action.kind, change.action.question_id)
         self._reply(
@@ -920,7 +1176,7 @@ class Hub:
 
     async def _on_undo(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
         change = self.room.undo()
-        await self._commit(self._change_writes(change, self.clock()))
+        await self._committed(self._queue(self._change_writes(change, self.clock())))
         assert change.action is not None
         log.info("moderator: undo %s #%d", change.action.kind, change.action.question_id)
         self._reply(
@@ -940,7 +1196,7 @@ class Hub:
         auto_approve = message.get("auto_approve")
         if not isinstance(auto_approve, bool):
             raise RoomError(p.BAD_MESSAGE, '"auto_approve" must be true or false.')
-        await self._commit([meta_write("auto_approve", json.dumps(auto_approve))])
+        await self._committed(self._queue([meta_write("auto_approve", json.dumps(auto_approve))]))
         self.room.auto_approve = auto_approve
         self._reply(peer, {"type": "ack", "request_id": request_id})
         self._push(self._peers, {"type": "settings", "auto_approve": auto_approve})
@@ -949,17 +1205,19 @@ class Hub:
         action, seconds = message.get("action"), message.get("seconds", 0)
         if not isinstance(action, str):
             raise RoomError(p.BAD_MESSAGE, '"action" must be a clock command.')
-        now = self.clock()
+        now, wall = self.session_time.now(), self.clock()
         before = self.clock_model
         trial = Clock.replay(before.agenda, list(before.events))
         try:
-            event = trial.command(action, now, seconds)
+            event = trial.command(action, now, seconds, wall=wall)
         except ClockError as exc:
             raise RoomError(p.INVALID_STATE, str(exc)) from None
-        await self._commit([event_write(now, f"clock.{event.kind}", event.to_data())])
+        await self._committed(
+            self._queue([event_write(event.at, event.stored_kind, event.to_data())])
+        )
         before.apply(event)
         log.info("moderator: clock %s", event.kind)
-        snapshot = before.snapshot(now)
+        snapshot = before.snapshot(now, wall=wall)
         self._reply(peer, {"type": "ack", "request_id": request_id, "clock": event.kind})
         self._push(self._peers, snapshot)
 
@@ -987,6 +1245,28 @@ class Hub:
     def current_segment(self) -> str | None:
         """Id of the agenda segment running now (``None`` before the start and after)."""
         return self.clock_model.current_segment_id()
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _remote(ws: ServerConnection) -> str:
+    """The address a connection came from, as the per-address limits count it."""
+    return str(ws.remote_address[0]) if ws.remote_address else "?"
+
+
+def _report_peak(task: asyncio.Future[None], peak: int) -> None:
+    """Retrieve the outcome of storing the peak, so a failure is one plain warning."""
+    if not task.cancelled() and task.exception() is not None:
+        log.warning(
+            "could not store the peak of %d people connected (stored when it next grows): %s",
+            peak,
+            task.exception(),
+        )
 
 
 def _keyed(counts: dict[int, int]) -> dict[str, int]:

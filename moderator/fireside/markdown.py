@@ -2,38 +2,76 @@
 
 Everything a user typed (questions, names, topics, and the agenda's own titles) goes
 through ``escape_markdown`` before it is placed in the document, so that it renders as
-exactly the characters typed, wherever it is put: a paragraph, a heading, a list item or a
-table cell. The rules, and why each one is enough:
+exactly the characters typed, wherever it is put: a paragraph, a heading, a list item, a
+table cell, or inside emphasis the caller writes around it. A backslash goes only where
+CommonMark (or GitHub's additions to it) would otherwise read a character as syntax in
+that position, so the raw file stays readable (``llama.cpp``, ``Shipping: Real-World``):
 
-- ASCII punctuation gets a backslash. CommonMark allows that escape for every one of them
-  and renders the character itself, so no emphasis, code span, link, image, raw HTML,
-  entity (``&amp;`` stays literal), heading, list, quote, thematic break, fence or GitHub
-  strikethrough or math can start. A GFM table splits cells on unescaped pipes only. To
-  keep the raw file readable, ``, ; ? % / ' "`` are left alone (they mean nothing to
-  CommonMark or GFM without the typographer) and so are ``-`` and ``+`` except at the
-  start, the only place where they can open a list or a thematic break.
-- ``http://x.y`` and ``www.x.y`` are not linked because their ``:`` and ``.`` are escaped:
-  GitHub's extended autolinks and markdown-it's linkify both look at the raw characters.
+- Always: `` ` `` (code), ``*`` (emphasis), ``[`` (links, images, footnotes, task boxes;
+  ``!``, ``]`` and ``(`` mean nothing without it), ``<`` (raw HTML, autolinks), ``|``
+  (table cells), ``~`` (strikethrough, fences) and ``$`` (GitHub's math).
+- ``_`` unless it sits between two letters or digits, where CommonMark never reads it as
+  emphasis (``snake_case`` stays as typed).
+- ``\\`` only before ASCII punctuation or at the very end (where the caller's next
+  character may be punctuation); anywhere else CommonMark shows it as itself.
+- ``&`` only where it starts something shaped like an entity (``&amp;``, ``&#64;``).
+- At the start only, where they open a block: ``-``, ``+``, ``=``, ``>``, a ``#`` run that
+  makes a heading, and the ``.`` or ``)`` after 1-9 digits (an ordered list). At the end
+  only: a ``#`` run after a space, which a heading would drop as its closing sequence.
+- Links that are not written as links: ``:`` before ``//`` and after ``mailto``/``xmpp``,
+  and the ``.`` of a ``www.`` (GitHub's extended autolinks, which look at the raw
+  characters); and the ``.``, ``:`` and ``@`` (and a leading ``/``) of anything the
+  linkifier of markdown-it (the parser behind the dashboard's preview of the record) would
+  link, such as ``example.com``. markdown-it links within runs of text between escapes, so
+  each such run is checked again until none would be linked.
 - GitHub links ``me@example.com`` even when every character is escaped (it looks at the
   text after escapes are resolved). A WORD JOINER (U+2060, invisible, zero width) goes
   between an address's local part and its ``@``, which is the one place cmark-gfm looks.
 - Runs of white space become one space and the ends are trimmed, so no line break can
   leave a table row or list item, and no indentation can start a code block. ``NUL``
   becomes U+FFFD, as CommonMark says a reader must do anyway.
+
+``tests/test_export.py`` checks these rules with hypothesis against markdown-it-py (with
+and without linkify) and GitHub's own cmark-gfm, in every position the export uses.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from datetime import datetime, timedelta, tzinfo
+
+from linkify_it import LinkifyIt  # type: ignore[import-untyped]  # ships no types
 
 WORD_JOINER = "\u2060"
 """Put before an ``@`` that GitHub would otherwise turn into a ``mailto:`` link."""
 
-# The backslash first, so that the backslashes added for the others are left alone.
-_ALWAYS = "\\!#$&()*.:<=>@[]^_`{|}~"
-_AT_START = ("-", "+")
+# Each alternative matches exactly the one character that needs a backslash there. The
+# lookahead in front lets the regex engine skip the other characters five times faster.
+_NEEDED = re.compile(
+    r"(?=[`*\[<|~$\\_&+=>#:.-])(?:"
+    r"[`*\[<|~$]"
+    r"|\\(?=[!-/:-@\[-`{-~]|$)"
+    r"|(?<![^\W_])_|_(?![^\W_])"
+    r"|&(?=#?[0-9A-Za-z]+;)"
+    r"|^[-+=>]"
+    r"|^#(?=#{0,5}(?: |$))"
+    r"|(?<= )#(?=#*$)"
+    r"|:(?=//)"
+    r"|(?i:(?<=mailto)|(?<=xmpp)):"
+    r"|(?i:(?<![^\W_]www)(?<=www))\."
+    r")"
+)
+_ORDERED_LIST = re.compile(r"\d{1,9}[.)]")
 _MAIL_AT = re.compile(r"(?<=[A-Za-z0-9.+_-])@")
+# Every link linkify finds has a dot before a label (domains), an @ (e-mail), a // or
+# a mailto: (its schemes).
+_MAY_LINK = re.compile(r"\.(?=\w)|@|//|(?i:mailto):")
+_LINK_PUNCTUATION = re.compile(r"[.:@]|/(?=/)")
+# Anything around a "//" or after "www.": marked whole, without asking linkify run by run.
+_URL = re.compile(r"\S*//\S*|(?i:www)\.\S*")
+_CANDIDATE = re.compile(r"[`*\[<|~$\\_&+=>#:.@/0-9-]")
+_LINKIFY = LinkifyIt()
 _WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _MONTHS = (
     "January February March April May June July August September October November December"
@@ -57,11 +95,45 @@ def escape_markdown(text: str) -> str:
     text = normalize_text(text)
     if "@" in text:
         text = _MAIL_AT.sub(WORD_JOINER + "@", text)
-    for char in _ALWAYS:
-        # One C-speed scan per character beats str.translate and re.sub here.
-        if char in text:
-            text = text.replace(char, "\\" + char)
-    return "\\" + text if text.startswith(_AT_START) else text
+    if not _CANDIDATE.search(text):
+        return text
+    marks = {match.start() for match in _NEEDED.finditer(text)}
+    if text[:1].isdigit() and (start := _ORDERED_LIST.match(text)) is not None:
+        marks.add(start.end() - 1)
+    if _MAY_LINK.search(text):
+        for url in _URL.finditer(text):
+            marks.update(_link_marks(url.group(), url.start()))
+        _unlink(text, marks)
+    chars = list(text)
+    for index in marks:
+        chars[index] = "\\" + chars[index]
+    return "".join(chars)
+
+
+def _unlink(text: str, marks: set[int]) -> None:
+    """Mark what markdown-it's linkifier would link in a run of text between escapes."""
+    while True:
+        hints = [hint.start() for hint in _MAY_LINK.finditer(text) if hint.start() not in marks]
+        bounds = sorted(marks)
+        before = len(marks)
+        tested = set()
+        for hint in hints:
+            after = bisect.bisect(bounds, hint)
+            start = bounds[after - 1] + 1 if after else 0
+            if start in tested:
+                continue
+            tested.add(start)
+            run = text[start : bounds[after] if after < len(bounds) else len(text)]
+            for link in _LINKIFY.match(run) or ():
+                span = run[link.index : link.last_index]
+                marks.update(_link_marks(span, start + link.index))
+        if len(marks) == before:  # nothing left to link, or nothing more to escape
+            return
+
+
+def _link_marks(span: str, offset: int) -> list[int]:
+    """Where a link-shaped ``span`` needs backslashes: its ``.``, ``:``, ``@`` and ``//``."""
+    return [offset + match.start() for match in _LINK_PUNCTUATION.finditer(span)]
 
 
 def table_row(cells: list[str]) -> str:

@@ -107,6 +107,10 @@ class Change:
     """(question_id, client_id, up) vote rows to write."""
     vote_counts: set[int] = field(default_factory=set)
     """Questions whose count changed."""
+    created: set[int] = field(default_factory=set)
+    """Ids of questions this change creates (stored with a plain insert, never a replace)."""
+    undo: bool = False
+    """Whether ``action`` is an existing action being undone rather than a new one."""
 
 
 class Room:
@@ -122,6 +126,8 @@ class Room:
         self.auto_approve = auto_approve
         """Whether new questions skip the moderation queue."""
         self.max_chars = max_chars
+        self.generation = 0
+        """Which load of the database this room is: a write decided on an older one fails."""
         self._children: dict[int, set[int]] = {}
         self.next_id = 1
         self.next_action_id = 1
@@ -233,7 +239,7 @@ class Room:
         self.next_id += 1
         self.questions[question.id] = question
         self.requests[(client_id, request_id)] = question.id
-        return question, Change(questions=[question])
+        return question, Change(questions=[question], created={question.id})
 
     def check_text(self, text: Any) -> str:
         """Clean question text and enforce its length, or raise ``RoomError``."""
@@ -255,7 +261,9 @@ class Room:
             raise RoomError(p.BAD_MESSAGE, '"up" must be true or false.')
         asked = self.get(question_id)
         question = self.questions[self.root(asked.id)]
-        if not question.public and question.client_id != client_id:
+        # The asker of a merged question may vote for it even when it went into a
+        # question still pending: they were told their vote counts there.
+        if not question.public and client_id not in (question.client_id, asked.client_id):
             raise RoomError(p.NOT_FOUND, f"There is no question #{asked.id}.")
         if question.state == p.REJECTED:
             raise RoomError(p.INVALID_STATE, f"Question #{question.id} cannot take votes.")
@@ -383,7 +391,7 @@ class Room:
         action = self._last_action()
         if action is None:
             raise RoomError(p.NOTHING_TO_UNDO, "There is nothing to undo.")
-        change = Change(action=action)
+        change = Change(action=action, undo=True)
         for row in action.before:
             current = self.questions[row["id"]]
             change.previous[current.id] = dataclasses.replace(current)

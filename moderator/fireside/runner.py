@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any
 
+from .dblock import StartError
 from .hub import Hub, HubConfig
 
 log = logging.getLogger(__name__)
@@ -32,10 +33,13 @@ class HubThread:
         extra: Extra | None = None,
         *,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.clock = clock
         """The hub's wall clock (tests and snapshots pass a fixed one)."""
+        self.monotonic = monotonic
+        """The hub's monotonic clock, which times the segments (tests move it by hand)."""
         self.extra = extra
         """A coroutine run beside the hub on its loop (the ``--demo`` attendees)."""
         self.hub: Hub | None = None
@@ -77,13 +81,13 @@ class HubThread:
         except BaseException as exc:  # surfaced to start() if it happens before ready
             self._error = exc
             self._ready.set()
-            if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            if not isinstance(exc, (KeyboardInterrupt, SystemExit, StartError)):
                 log.exception("the hub thread failed")
 
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        hub = Hub(self.config, clock=self.clock)
+        hub = Hub(self.config, clock=self.clock, monotonic=self.monotonic)
         await hub.start()
         self.hub = hub
         extra = asyncio.create_task(self.extra(hub)) if self.extra else None

@@ -14,6 +14,7 @@ their own connection and see a consistent snapshot thanks to WAL.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -115,6 +116,8 @@ class Store:
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+        stat = os.stat(self.path)
+        self._identity = (stat.st_dev, stat.st_ino)
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -131,6 +134,18 @@ class Store:
 
     def close(self) -> None:
         self.db.conn.close()
+
+    def gone(self) -> bool:
+        """Whether ``path`` no longer names the file this store has open (deleted, replaced).
+
+        SQLite keeps writing into an unlinked file without complaint, so commits would
+        succeed, and be acknowledged, into a file nobody can ever open again.
+        """
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return True
+        return (stat.st_dev, stat.st_ino) != self._identity
 
     # --- meta ----------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -187,13 +202,28 @@ class Store:
 
 
 def question_write(question: Question) -> Write:
+    """Store a new question with a plain ``INSERT``: an id already on disk fails the commit.
+
+    Never ``INSERT OR REPLACE``: if the hub ever handed out an id twice, replacing would
+    silently overwrite a question that was already acknowledged.
+    """
     row = question.row()
     row["pinned"] = int(row["pinned"])
     placeholders = ", ".join("?" for _ in _QUESTION_COLUMNS)
     return (
-        f"INSERT OR REPLACE INTO questions ({', '.join(_QUESTION_COLUMNS)}) "
-        f"VALUES ({placeholders})",
+        f"INSERT INTO questions ({', '.join(_QUESTION_COLUMNS)}) VALUES ({placeholders})",
         [row[c] for c in _QUESTION_COLUMNS],
+    )
+
+
+def question_update(question: Question) -> Write:
+    """Store the new state of a question that is already on disk."""
+    row = question.row()
+    row["pinned"] = int(row["pinned"])
+    columns = [c for c in _QUESTION_COLUMNS if c != "id"]
+    return (
+        f"UPDATE questions SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
+        [*(row[c] for c in columns), question.id],
     )
 
 
@@ -210,8 +240,9 @@ def vote_write(question_id: int, client_id: str, up: bool, now: float) -> Write:
 
 
 def action_write(action: Action) -> Write:
+    """Store a new moderator action (plain ``INSERT``, like a new question)."""
     return (
-        "INSERT OR REPLACE INTO actions (id, kind, at, question_id, before, after, undone) "
+        "INSERT INTO actions (id, kind, at, question_id, before, after, undone) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
             action.id,
@@ -223,6 +254,11 @@ def action_write(action: Action) -> Write:
             int(action.undone),
         ],
     )
+
+
+def action_undone_write(action: Action) -> Write:
+    """Mark a stored action undone (or not)."""
+    return ("UPDATE actions SET undone = ? WHERE id = ?", [int(action.undone), action.id])
 
 
 def meta_write(key: str, value: str) -> Write:

@@ -2,24 +2,23 @@
 
 Plain lines on a plain terminal, no full-screen interface, so that it works over SSH, in a
 small window and with a screen reader. Standard input is read by a daemon thread that hands
-each line to the event loop, so waiting for the attendee never blocks the connection.
+each line to the event loop (``lineinput``, with readline's editing and history on a
+terminal), so waiting for the attendee never blocks the connection.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
-import os
 import ssl as ssl_module
-import sys
-import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from rich.console import Console
 from rich.text import Text
 
 from . import protocol as p
 from .config import Config
+from .lineinput import LineInput
 from .render import (
     header,
     on_air_line,
@@ -27,12 +26,21 @@ from .render import (
     question_lines,
     safe,
     segment_line,
+    vote_message,
 )
 from .session import Refused, Request, Session, SessionError
-from .state import Event
+from .state import Event, HubState, Message, question_id
 from .text import plural
 
-HELP = """\
+
+class Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
+
+#: Schedules a call after a delay: ``loop.call_later``, or a test's own timer.
+Later = Callable[[float, Callable[[], None]], Cancellable]
+
+COMMANDS = """\
 Type a question and press Enter to send it. Commands:
   /list       the questions and their votes
   /vote N     vote for question #N
@@ -45,74 +53,88 @@ Start a question with // to send one that begins with a slash."""
 #: confirm questions still in flight before leaving; unconfirmed ones stay in the outbox.
 DRAIN_SECONDS = 10.0
 
+#: How long the asker's "did not take your question" waits. Held here in the client, not
+#: in the hub: the hub must take a rejected question off every screen at once (it may be
+#: abusive), and only this sentence to its asker is worth holding. A moderator who
+#: rejects by mistake presses undo within a second or two; the question then comes back
+#: and the notice is dropped, so the asker never reads "did not take" then "approved".
+REJECT_NOTICE_DELAY = 5.0
 
-def _start_reader(
-    loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | None]
-) -> None:
-    """Hand each line of standard input to the loop; ``None`` marks the end of input.
+#: Failed connection attempts in a row before the hint to check the address.
+HINT_AFTER_FAILURES = 3
 
-    The thread reads the file descriptor with ``os.read``, not ``input()``: a daemon thread
-    blocked inside ``sys.stdin`` holds its lock, and Python then aborts at exit ("could not
-    acquire lock for stdin at interpreter shutdown") instead of exiting with our code.
-    """
 
-    def deliver(line: str | None) -> bool:
-        try:
-            loop.call_soon_threadsafe(lines.put_nowait, line)
-        except RuntimeError:  # the loop is gone: we are exiting
-            return False
-        return True
-
-    def read() -> None:
-        try:
-            fd = sys.stdin.fileno()
-            encoding = sys.stdin.encoding or "utf-8"
-        except (
-            AttributeError,
-            OSError,
-            ValueError,
-        ):  # no usable stdin (pythonw, closed)
-            deliver(None)
-            return
-        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-        pending = ""
-        while True:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                chunk = b""
-            pending += decoder.decode(chunk, final=not chunk)
-            *complete, pending = pending.split("\n")
-            for line in complete:
-                if not deliver(line.rstrip("\r")):
-                    return
-            if not chunk:
-                if pending.strip():
-                    deliver(pending)
-                deliver(None)
-                return
-
-    threading.Thread(target=read, name="fireside-ask-stdin", daemon=True).start()
+def help_text(state: HubState, *, editing: bool) -> str:
+    """The /help text, with the limits the hub announced (or the protocol's defaults)."""
+    limits = (
+        f"Limits: {state.question_chars} characters a question, "
+        f"{plural(state.questions_per_minute, 'question')} and "
+        f"{plural(state.votes_per_minute, 'vote')} a minute."
+    )
+    keys = (
+        "\nArrow keys edit the line; up-arrow brings back what you typed before."
+        if editing
+        else ""
+    )
+    return f"{COMMANDS}\n{limits}{keys}"
 
 
 class Interactive:
     """Prints what happens in the room and turns typed lines into requests."""
 
-    def __init__(self, console: Console, url: str) -> None:
+    def __init__(
+        self,
+        console: Console,
+        url: str,
+        *,
+        later: Later | None = None,
+        lines: LineInput | None = None,
+    ) -> None:
         self.console = console
         self.url = url
         self.session: Session | None = None
+        self.lines = lines
+        """The typed-line reader: editing, history and refill, when it has readline."""
+        self._later = later
         self.welcomed = False
         self.outage_reported = False
+        self.failures = 0
+        """Connection attempts failed in a row (reset by a welcome)."""
         self.shown_segment: str | None = None
         self.watchers: set[asyncio.Future[None]] = set()
+        self.held: dict[int, tuple[Message | None, Cancellable]] = {}
+        """Rejection notices not told yet, by question id, with the question as it was."""
+        self.refill = ""
+        """Text to put back on the next prompt (a question refused for its length)."""
+
+    @property
+    def editing(self) -> bool:
+        return self.lines is not None and self.lines.editing
+
+    def show(self, renderable: Any) -> None:
+        """Print one line without mixing it into the line being typed."""
+        if self.lines is None:
+            self.console.print(renderable)
+            return
+        with self.lines.printing():
+            self.console.print(renderable)
 
     def say(self, *parts: Any, style: str = "") -> None:
         """Print one line; ``str`` parts are ours, hub text must already be ``safe``."""
         line = Text(style=style)
         for part in parts:
             line.append(part if isinstance(part, (str, Text)) else str(part))
-        self.console.print(line)
+        self.show(line)
+
+    def later(self, delay: float, callback: Callable[[], None]) -> Cancellable:
+        if self._later is not None:
+            return self._later(delay, callback)
+        return asyncio.get_running_loop().call_later(delay, callback)
+
+    @property
+    def state(self) -> HubState:
+        assert self.session is not None
+        return self.session.state
 
     # --- what the hub tells us -----------------------------------------------------
     def on_event(self, event: Event) -> None:
@@ -125,8 +147,8 @@ class Interactive:
             self.say(f"Connecting to {self.url} …", style="dim")
 
     def _on_welcome(self, event: Event) -> None:
-        assert self.session is not None
-        state = self.session.state
+        state = self.state
+        self.failures = 0
         if self.welcomed:
             self.say("Reconnected.", style="green")
             self.outage_reported = False
@@ -134,29 +156,45 @@ class Interactive:
         self.welcomed = True
         self.outage_reported = False
         for line in header(state):
-            self.console.print(line)
+            self.show(line)
         self.say(f"Connected: {self.people_here()} here.", style="dim")
         if state.segment is not None:
             self._show_segment(state.segment)
-        elif state.clock_state == "finished":
+        elif state.ended:
             self.say(
-                "This session has ended; questions may still be read afterwards.",
+                "This session has ended. You can still send questions: "
+                "the speakers may follow up on them afterwards.",
                 style="dim",
             )
         if state.on_air is not None:
-            self.console.print(on_air_line(state.questions.get(state.on_air)))
+            self.show(on_air_line(state.questions.get(state.on_air)))
         self.show_list(empty_note=False)
-        self.console.print(
+        self.show(
             Text(
                 "Type your question and press Enter. /help for commands.", style="bold"
             )
         )
 
     def _on_disconnected(self, event: Event) -> None:
+        self.failures += 1
+        reason = safe(event.message.get("reason")) or "connection lost"
+        if self.failures == HINT_AFTER_FAILURES and not self.welcomed:
+            # Retrying forever is right for a hub that restarts, but an attendee who
+            # mistyped the address would wait forever too: say what is being tried.
+            self.say(
+                f"Still no hub at {self.url} ({reason}). Please check the address the "
+                "speakers showed; fireside-ask keeps trying. /quit leaves.",
+                style="yellow",
+            )
+        elif self.failures == HINT_AFTER_FAILURES:
+            self.say(
+                f"Still trying to reach the hub at {self.url} ({reason}); "
+                "your questions wait until it is back. /quit leaves.",
+                style="yellow",
+            )
         if self.outage_reported:
             return
         self.outage_reported = True
-        reason = safe(event.message.get("reason")) or "connection lost"
         delay = event.message.get("retry_in") or 0
         self.say(
             f"Not connected: {reason}. Retrying in {delay:.1f} s; "
@@ -167,7 +205,7 @@ class Interactive:
     def _show_segment(self, segment: dict[str, Any]) -> None:
         if segment.get("id") != self.shown_segment:
             self.shown_segment = segment.get("id")
-            self.console.print(segment_line(segment))
+            self.show(segment_line(segment))
 
     def _on_segment(self, event: Event) -> None:
         segment = event.message.get("segment")
@@ -176,42 +214,72 @@ class Interactive:
 
     def _on_finished(self, event: Event) -> None:
         self.shown_segment = None
-        self.say("The session has ended. Thank you for your questions!", style="bold")
+        self.say(
+            "The session has ended. Thank you for your questions! You can still send "
+            "some: the speakers may follow up on them afterwards.",
+            style="bold",
+        )
 
     def _on_on_air(self, event: Event) -> None:
         question = event.message.get("question")
-        self.console.print(
-            on_air_line(question if isinstance(question, dict) else None)
-        )
+        self.show(on_air_line(question if isinstance(question, dict) else None))
 
     def _on_question(self, event: Event) -> None:
-        assert self.session is not None
-        state = self.session.state
         question = event.message["question"]
         qid, status = question["id"], question.get("state")
-        before = event.before.get("state") if event.before else None
-        if status == before or status in (p.ON_AIR, p.ANSWERED):
-            return  # edits are quiet; on air has its own line
-        if qid in state.mine:
-            if status == p.APPROVED:
-                self.say(
-                    f"Your question #{qid} was approved and is on the list.",
-                    style="green",
-                )
+        before = event.before
+        held = self.held.pop(qid, None)
+        if held is not None:
+            # Back within the moment (an undo, or approved after all): drop the notice,
+            # and compare with the question as it was before the reject.
+            before, handle = held
+            handle.cancel()
+        if qid in self.state.mine:
+            self._on_my_question(question, before)
             return
+        # Edits, pins and votes are quiet, and on air has its own line: only a question
+        # new on the list is worth a line.
         if status == p.APPROVED and before is None:
             line = Text("New ", style="dim")
             line.append_text(question_line(question))
-            self.console.print(line)
+            self.show(line)
+
+    def _on_my_question(self, question: Message, before: Message | None) -> None:
+        qid = question["id"]
+        into = question_id(question.get("merged_into"))
+        was_into = question_id(before.get("merged_into")) if before else None
+        if into is not None and into != was_into:
+            self._tell_merged(qid, into)
+        elif into is None and was_into is not None:
+            self.say(f"Your question #{qid} is on the list on its own again.", style="green")
+        elif question.get("state") == p.APPROVED and before and before.get("state") == p.PENDING:
+            # Only from pending: an auto-approved question was "on the list" from its ack.
+            self.say(f"Your question #{qid} was approved and is on the list.", style="green")
+
+    def _tell_merged(self, qid: int, into: int) -> None:
+        self.say(
+            f"Your question #{qid} was merged into #{into}; your vote counts there.",
+            style="green",
+        )
 
     def _on_question_removed(self, event: Event) -> None:
-        qid, into = event.message.get("id"), event.message.get("merged_into")
-        if isinstance(into, int):
+        qid = question_id(event.message.get("id"))
+        into = question_id(event.message.get("merged_into"))
+        if qid is None:
+            return
+        if into is not None and event.mine:
+            self._tell_merged(qid, into)
+        elif into is not None:
             self.say(f"#{qid} was merged into #{into}.", style="dim")
-        elif event.mine:
-            self.say(
-                f"The moderator did not take your question #{qid}.", style="yellow"
+        elif event.mine and qid not in self.held:
+            self.held[qid] = (
+                event.before,
+                self.later(REJECT_NOTICE_DELAY, lambda: self._tell_rejected(qid)),
             )
+
+    def _tell_rejected(self, qid: int) -> None:
+        if self.held.pop(qid, None) is not None:
+            self.say(f"The moderator did not take your question #{qid}.", style="yellow")
 
     def _on_error(self, event: Event) -> None:
         self.say(
@@ -228,16 +296,32 @@ class Interactive:
 
     def show_list(self, *, empty_note: bool = True) -> None:
         assert self.session is not None
-        state = self.session.state
-        lines = list(question_lines(state))
-        if lines:
+        lines = list(question_lines(self.state))
+        online = self.session.connected.is_set()
+        if not online and not self.welcomed:
+            self.say("Not connected yet, so there is no list to show.", style="yellow")
+            return
+        if not online and not lines:
+            self.say(
+                "Offline (trying to reconnect): the list was empty when the connection "
+                "dropped.",
+                style="yellow",
+            )
+            return
+        if not online:
+            self.say(
+                "Offline (trying to reconnect): the list as it was when the connection "
+                f"dropped, {plural(len(lines), 'question')}:",
+                style="yellow",
+            )
+        elif lines:
             self.say(
                 f"Questions ({plural(len(lines), 'question')}, "
                 f"{self.people_here()} here):",
                 style="bold",
             )
         for line in lines:
-            self.console.print(line)
+            self.show(line)
         if not lines and empty_note:
             self.say("No questions on the list yet.", style="dim")
 
@@ -247,12 +331,13 @@ class Interactive:
             try:
                 on_done(await request.future)
             except Refused as exc:
-                what = (
-                    "Not sent"
-                    if request.message["type"] == "ask"
-                    else "Vote not counted"
-                )
-                self.say(f"{what}: ", safe(exc.message, 300), style="red")
+                asking = request.message["type"] == "ask"
+                what = "Not sent" if asking else "Vote not counted"
+                again = ""
+                if asking and self.lines is not None and self.editing:
+                    self.lines.remember(request.text)
+                    again = " Press ↑ to bring your question back."
+                self.say(f"{what}: ", safe(exc.message, 300), again, style="red")
             except (SessionError, asyncio.CancelledError):
                 pass
 
@@ -261,15 +346,16 @@ class Interactive:
         task.add_done_callback(self.watchers.discard)
 
     def asked(self, ack: dict[str, Any]) -> None:
-        if ack.get("state") == p.PENDING:
-            self.say(
-                f"#{ack.get('question_id')} sent — waiting for the moderator.",
-                style="green",
-            )
-        else:
-            self.say(
-                f"#{ack.get('question_id')} sent — it is on the list.", style="green"
-            )
+        news = (
+            "waiting for the moderator."
+            if ack.get("state") == p.PENDING
+            else "it is on the list."
+        )
+        if self.session is not None and self.state.ended:
+            # Decided: asks after the end are taken and kept for the record; say so,
+            # so that nobody waits for an answer on stage.
+            news += " The session has ended: the speakers may follow up on it afterwards."
+        self.say(f"#{ack.get('question_id')} sent — {news}", style="green")
 
     def handle(self, line: str) -> bool:
         """Act on one typed line; return False to leave."""
@@ -284,7 +370,7 @@ class Interactive:
             if command in ("/quit", "/exit", "/q"):
                 return False
             if command in ("/help", "/h", "/?"):
-                self.say(HELP)
+                self.say(help_text(self.state, editing=self.editing))
             elif command in ("/list", "/l"):
                 self.show_list()
             elif command in ("/vote", "/unvote", "/v"):
@@ -294,12 +380,17 @@ class Interactive:
                     f"Unknown command {safe(command, 20)}; type /help.", style="yellow"
                 )
             return True
-        if line.startswith("//"):
-            line = line[1:]
+        text = line[1:] if line.startswith("//") else line
         try:
-            request = session.ask(line)
+            request = session.ask(text)
         except Refused as exc:
-            self.say("Not sent: ", exc.message, style="red")
+            if exc.code == p.TOO_LONG and self.editing:
+                # Put it back on the prompt: retyping 500 characters is what makes
+                # people give up.
+                self.refill = line
+                self.say("Not sent: ", exc.message, " Shorten it and press Enter.", style="red")
+            else:
+                self.say("Not sent: ", exc.message, style="red")
             return True
         if self.outage_reported:
             self.say(
@@ -319,10 +410,7 @@ class Interactive:
             return
 
         def voted(ack: dict[str, Any]) -> None:
-            count = ack.get("votes")
-            votes = f" ({plural(count, 'vote')})" if isinstance(count, int) else ""
-            verb = "Voted for" if up else "Took back your vote on"
-            self.say(f"{verb} #{qid}{votes}.", style="green")
+            self.say(vote_message(qid, up, ack, take_back="/unvote"), style="green")
 
         self.watch(self.session.vote(qid, up), voted)
 
@@ -338,7 +426,8 @@ async def run_interactive(
 ) -> int:
     """Run until /quit or the end of input; raise ``SessionError`` if the hub turns us away."""
     loop = asyncio.get_running_loop()
-    ui = Interactive(console, url)
+    lines = LineInput(loop)
+    ui = Interactive(console, url, lines=lines)
     session = Session(
         url, client_id, name=name, ssl=ssl, config=config, listener=ui.on_event
     )
@@ -355,12 +444,11 @@ async def run_interactive(
             style="dim",
         )
         ui.watch(request, ui.asked)
-    lines: asyncio.Queue[str | None] = asyncio.Queue()
-    _start_reader(loop, lines)
+    lines.start()
     runner = asyncio.ensure_future(session.run())
     try:
         while True:
-            getter = asyncio.ensure_future(lines.get())
+            getter = asyncio.ensure_future(lines.lines.get())
             await asyncio.wait({getter, runner}, return_when=asyncio.FIRST_COMPLETED)
             if runner.done():
                 getter.cancel()
@@ -371,6 +459,8 @@ async def run_interactive(
                 break
             if not ui.handle(line):
                 break
+            refill, ui.refill = ui.refill, ""
+            lines.ready(refill)
         asks = [
             r.future for r in session.pending.values() if r.message["type"] == "ask"
         ]
@@ -400,6 +490,7 @@ async def run_interactive(
             runner.result()
         return 0
     finally:
+        lines.close()
         await session.close()
         runner.cancel()
         await asyncio.wait({runner})

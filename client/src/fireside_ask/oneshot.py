@@ -13,10 +13,12 @@ import sys
 from collections.abc import Awaitable
 from typing import Any
 
-from .render import make_console, question_lines, safe
+from .render import make_console, question_lines, safe, vote_message
 from .session import NotAHub, Session, Unreachable
 from .state import Message
-from .text import plural
+
+#: Refused connections in a row before a one-shot command gives up.
+REFUSED_ATTEMPTS = 3
 
 
 async def _until(
@@ -77,6 +79,10 @@ async def run_oneshot(
         ssl=ssl,
         open_timeout=min(10.0, timeout),
         welcome_timeout=min(10.0, timeout),
+        # A refusal is immediate: three in a row (about a second, enough for a hub that
+        # is restarting) mean nothing listens there, so say so without waiting out
+        # the timeout.
+        refused_limit=REFUSED_ATTEMPTS,
     )
     runner = asyncio.ensure_future(session.run())
     try:
@@ -87,13 +93,18 @@ async def run_oneshot(
                 session, runner, request.future, deadline, timeout
             )
             print(f"#{ack.get('question_id')}", flush=True)
+            if session.state.ended:
+                # stdout stays "#ID" alone, for scripts; the note is for the person.
+                print(
+                    "fireside-ask: note: the session has ended; the speakers may follow "
+                    "up on your question afterwards.",
+                    file=sys.stderr,
+                    flush=True,
+                )
         elif vote is not None:
             request = session.vote(vote, up)
             ack = await _until(session, runner, request.future, deadline, timeout)
-            qid, count = ack.get("question_id", vote), ack.get("votes")
-            votes = f": {plural(count, 'vote')}" if isinstance(count, int) else ""
-            verb = "Voted for" if up else "Took back your vote on"
-            print(f"{verb} #{qid}{votes}.", flush=True)
+            print(vote_message(vote, up, ack, take_back="--unvote"), flush=True)
         else:
             console = make_console()
             lines = list(question_lines(session.state))

@@ -37,6 +37,8 @@ PUBLIC_STATES = frozenset({APPROVED, ON_AIR, ANSWERED})
 MAX_QUESTION_CHARS = 500
 MAX_NAME_CHARS = 40
 MAX_FRAME_BYTES = 4096
+QUESTIONS_PER_MINUTE = 3
+VOTES_PER_MINUTE = 30
 #: Use with ``fullmatch``: ``$`` would also accept a trailing newline.
 CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{1,64}")

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from . import protocol as p
-from .state import HubState
+from .state import HubState, Message, question_id
 from .text import clean_text, plural
 
 STATE_LABELS = {
@@ -117,3 +117,36 @@ def header(state: HubState) -> list[Text]:
         if names:
             lines.append(Text("With " + names, style="dim"))
     return lines
+
+
+def vote_message(asked: int, up: bool, ack: Message, *, take_back: str) -> str:
+    """What a vote did, in one sentence: counted, already given, or gone to a merge target.
+
+    ``take_back`` is how this client takes a vote back (``/unvote`` or ``--unvote``). The
+    ack names the question that holds the vote, which differs from ``asked`` after a merge;
+    ``changed`` is false for a repeated vote (a hub that does not send it counts as true).
+    """
+    target = question_id(ack.get("question_id"))
+    target = asked if target is None else target
+    count = question_id(ack.get("votes"))
+    votes = f" ({plural(count, 'vote')})" if count is not None else ""
+    changed = ack.get("changed") is not False
+    if target != asked:
+        merged = f"#{asked} was merged into #{target}"
+        if up and changed:
+            return f"{merged}: your vote counts there{votes}."
+        if up:
+            return (
+                f"{merged}, and you already voted there{votes}; "
+                f"{take_back} {target} takes it back."
+            )
+        if changed:
+            return f"{merged}: took back your vote there{votes}."
+        return f"{merged}; you had not voted there."
+    if up and changed:
+        return f"Voted for #{asked}{votes}."
+    if up:
+        return f"You already voted for #{asked}{votes}; {take_back} {asked} takes it back."
+    if changed:
+        return f"Took back your vote on #{asked}{votes}."
+    return f"You had not voted for #{asked}."

@@ -18,6 +18,7 @@ host name does not exist before the first connection ever worked.
 from __future__ import annotations
 
 import asyncio
+import errno
 import random
 import socket
 import ssl as ssl_module
@@ -79,6 +80,19 @@ class Refused(SessionError):
 class _Transient(Exception):
     """The connection failed or dropped in a way that is worth retrying."""
 
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
+        """Nothing listens at the address (ECONNREFUSED): the answer comes at once."""
+
+
+def _is_refused(exc: BaseException) -> bool:
+    # A name with several addresses (localhost: ::1 and 127.0.0.1) fails with one OSError
+    # that lists each attempt, without an errno of its own.
+    if isinstance(exc, ConnectionRefusedError):
+        return True
+    return isinstance(exc, OSError) and f"[Errno {errno.ECONNREFUSED}]" in str(exc)
+
 
 @dataclass
 class Request:
@@ -111,7 +125,7 @@ def backoff_delays(
 def _describe_oserror(exc: BaseException) -> str:
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         return "timed out"
-    if isinstance(exc, ConnectionRefusedError):
+    if _is_refused(exc):
         return "connection refused"
     if isinstance(exc, (ConnectionResetError, ConnectionAbortedError, EOFError)):
         return "the connection was reset"
@@ -136,6 +150,7 @@ class Session:
         welcome_timeout: float = 10.0,
         backoff_base: float = 0.5,
         backoff_cap: float = 10.0,
+        refused_limit: int | None = None,
     ) -> None:
         self.url = url
         self.client_id = client_id
@@ -147,6 +162,10 @@ class Session:
         self.welcome_timeout = welcome_timeout
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.refused_limit = refused_limit
+        """Give up (``Unreachable``) after this many refused connections in a row, if
+        none ever worked; ``None`` keeps trying."""
+        self.refused_in_a_row = 0
         self.state = HubState()
         self.connected = asyncio.Event()
         """Set while a welcomed connection is open."""
@@ -296,6 +315,7 @@ class Session:
                     await self._connect_once()
                 except _Transient as exc:
                     self.problem = str(exc)
+                    self._count_refusal(exc)
                 if self._stopping.is_set():
                     break
                 if self.connections != connections:
@@ -317,6 +337,19 @@ class Session:
             self.phase = "idle"
             self.connected.clear()
             self._ws = None
+
+    def _count_refusal(self, exc: _Transient) -> None:
+        """Give up early on an address where nothing listens; a restart is brief."""
+        self.refused_in_a_row = self.refused_in_a_row + 1 if exc.refused else 0
+        if (
+            self.refused_limit is not None
+            and not self.ever_connected
+            and self.refused_in_a_row >= self.refused_limit
+        ):
+            raise Unreachable(
+                f"hub unreachable at {self.url} (connection refused): nothing is "
+                "listening there; check the address and port."
+            )
 
     def _emit(self, event: Event) -> None:
         if self.listener is not None:
@@ -376,7 +409,7 @@ class Session:
                 ) from None
             raise _Transient(_describe_oserror(exc)) from None
         except (OSError, asyncio.TimeoutError, TimeoutError) as exc:
-            raise _Transient(_describe_oserror(exc)) from None
+            raise _Transient(_describe_oserror(exc), refused=_is_refused(exc)) from None
 
     def _close_code(self, ws: ClientConnection) -> int:
         code = ws.protocol.close_code

@@ -62,7 +62,8 @@ class HubState:
         """The agenda as the hub sent it (title, speakers, segments)."""
         self.questions: dict[int, Message] = {}
         self.mine: set[int] = set()
-        """Ids of this attendee's own questions."""
+        """Ids of this attendee's own questions (kept when one leaves the list: an undo
+        can bring it back)."""
         self.my_votes: set[int] = set()
         self.on_air: int | None = None
         self.connected = 0
@@ -79,13 +80,31 @@ class HubState:
 
     @property
     def question_chars(self) -> int:
-        value = self.limits.get("question_chars")
-        return value if isinstance(value, int) and value > 0 else p.MAX_QUESTION_CHARS
+        return self._limit("question_chars", p.MAX_QUESTION_CHARS)
 
     @property
     def frame_bytes(self) -> int:
-        value = self.limits.get("frame_bytes")
-        return value if isinstance(value, int) and value > 0 else p.MAX_FRAME_BYTES
+        return self._limit("frame_bytes", p.MAX_FRAME_BYTES)
+
+    @property
+    def questions_per_minute(self) -> int:
+        return self._limit("questions_per_minute", p.QUESTIONS_PER_MINUTE)
+
+    @property
+    def votes_per_minute(self) -> int:
+        return self._limit("votes_per_minute", p.VOTES_PER_MINUTE)
+
+    @property
+    def ended(self) -> bool:
+        """Whether the moderator has ended the session (after its last segment)."""
+        return self.clock_state == "finished"
+
+    def _limit(self, key: str, default: int) -> int:
+        """A limit the hub announced in ``welcome``, else the protocol's default."""
+        value = self.limits.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            return default
+        return value
 
     def visible(self) -> list[Message]:
         """Questions to list: on air first, then pinned, then by votes, then oldest first."""
@@ -181,9 +200,13 @@ class HubState:
         elif kind == "question_removed":
             qid = question_id(message.get("id"))
             if qid is not None:
-                events[0].before = self.questions.pop(qid, None)
+                before = events[0].before = self.questions.pop(qid, None)
                 events[0].mine = qid in self.mine
-                self.mine.discard(qid)
+                into = question_id(message.get("merged_into"))
+                if into is not None and before is not None:
+                    # Kept (out of the list) so that a vote for it, or an undone merge,
+                    # can say where it went and where it was.
+                    self.questions[qid] = {**before, "merged_into": into}
         elif kind == "votes":
             counts = message.get("counts")
             if isinstance(counts, dict):

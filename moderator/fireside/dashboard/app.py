@@ -19,11 +19,11 @@ from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 
 from fireside_ask import protocol as p
 
@@ -36,16 +36,21 @@ from .screens import (
     EditScreen,
     HelpScreen,
     PickScreen,
+    QuestionScreen,
     RecordScreen,
+    TokenPromptScreen,
+    TokenScreen,
     TopicsScreen,
 )
 from .widgets import (
     ClockPanel,
+    KeysFooter,
     OnAirCard,
     QuestionPreview,
     QuestionTable,
     SessionHeader,
     clock_view,
+    question_details,
 )
 
 HIGH_CONTRAST = Theme(
@@ -73,8 +78,10 @@ APPLIES: dict[str, frozenset[str]] = {
     "edit": frozenset({p.PENDING, p.APPROVED, p.ON_AIR, p.ANSWERED}),
     "topic": frozenset({p.PENDING, p.APPROVED, p.ON_AIR, p.ANSWERED}),
     "merge": frozenset({p.PENDING, p.APPROVED, p.ANSWERED}),
+    "view": frozenset({p.PENDING, p.APPROVED, p.ON_AIR, p.ANSWERED, p.REJECTED}),
 }
 COMPACT_HEIGHT = 30
+NARROW_WIDTH = 110
 CLOCK_KEYS = Binding.Group("Clock")
 
 
@@ -120,6 +127,14 @@ class DashboardScreen(Screen[None]):
             tooltip="Merge into another question: votes add up, both texts are kept",
         ),
         Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last moderator action"),
+        Binding(
+            "v",
+            "view",
+            "Full text",
+            id="view",
+            show=False,
+            tooltip="Read the highlighted question in full, with its hints and original",
+        ),
         Binding(
             "n",
             "clock('next')",
@@ -202,6 +217,14 @@ class DashboardScreen(Screen[None]):
             tooltip="Show only questions containing some text",
         ),
         Binding(
+            "k",
+            "token",
+            "Moderator token",
+            id="token",
+            show=False,
+            tooltip="Show the moderator token (masked until you ask) for a co-moderator",
+        ),
+        Binding(
             "question_mark", "help", "Help", key_display="?", id="help", tooltip="Show every key"
         ),
         Binding("q", "quit_app", "Quit", id="quit", show=False, tooltip="Quit (asks first)"),
@@ -219,6 +242,7 @@ class DashboardScreen(Screen[None]):
         self.timezone: tzinfo | None = None
         self._last_table = "inbox"
         self._seen_inbox: set[int] = set()
+        self._inbox_rows = 0
         self._last_phase = ""
         self._refresh_pending = False
         self._bindings_signature: tuple[object, ...] = ()
@@ -226,16 +250,20 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header")
         yield Input(placeholder="Filter questions (esc clears)", id="filter")
-        with Horizontal(id="lists"):
-            with Vertical(id="inbox-box", classes="box"):
-                yield QuestionTable(id="inbox")
-            with Vertical(id="queue-box", classes="box"):
-                yield QuestionTable(id="queue")
-        yield QuestionPreview(id="preview")
-        with Horizontal(id="bottom"):
-            yield OnAirCard(id="on-air")
-            yield ClockPanel(id="clock")
-        yield Footer(compact=True)
+        with Horizontal(id="main"):
+            # Triage is reading: the lists and the preview take the width, one above the
+            # other; the clock and the question on air share a column on the right.
+            with Vertical(id="work"):
+                with Vertical(id="inbox-box", classes="box"):
+                    yield QuestionTable(id="inbox")
+                with Vertical(id="queue-box", classes="box"):
+                    yield QuestionTable(id="queue")
+                with VerticalScroll(id="preview-box"):
+                    yield QuestionPreview(id="preview")
+            with Vertical(id="side"):
+                yield ClockPanel(id="clock")
+                yield OnAirCard(id="on-air")
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#inbox", QuestionTable).focus()
@@ -244,16 +272,18 @@ class DashboardScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.height < COMPACT_HEIGHT, "-compact")
+        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
         # On narrow terminals the footer keeps its room for the question keys.
-        self.query_one(Footer).show_command_palette = self.size.width >= 100
+        self.query_one(KeysFooter).fit(self.size.width)
 
     # --- reading the model into the widgets ----------------------------------------
     def refresh_all(self) -> None:
         self._refresh_pending = False
         model = self.model
         self.timezone = session_timezone(model.session.get("starts_at"))
-        app = self.app
-        join = getattr(app, "join_command", "")
+        join = getattr(self.app, "join_command", "") or model.join
+        if not join:
+            join = f"pipx run fireside-ask {getattr(self.app, 'url', '')}"
         self.query_one(SessionHeader).show(
             model.session.get("title", "Fireside"),
             join,
@@ -271,20 +301,30 @@ class DashboardScreen(Screen[None]):
         if self.focused is inbox:
             self._seen_inbox |= {q["id"] for q in pending}
         fresh = sum(1 for q in pending if q["id"] not in self._seen_inbox)
+        counts = model.counts()
         box = self.query_one("#inbox-box")
-        box.border_title = f"Inbox {len(pending)}"
+        box.border_title = f"Inbox {self._count(len(pending), counts['waiting'])}"
         hint = f"filter “{self.needle}”" if self.needle else "/ filter"
         box.border_subtitle = (f"{fresh} new · " if fresh else "") + hint
         queue_box = self.query_one("#queue-box")
-        queue_box.border_title = f"Queue {model.counts()['approved']}" + (
+        queue_box.border_title = f"Queue {self._count(queue.row_count, counts['approved'])}" + (
             f" · {focus_topic} first" if focus_topic else ""
         )
+        if self.focused is inbox and self._inbox_rows and not pending and queue.row_count:
+            # The inbox just emptied: carry on where the questions went. (Only as it
+            # empties: a moderator who tabs back to wait for questions stays there.)
+            queue.focus()
+        self._inbox_rows = len(pending)
         queue_box.border_subtitle = f"by {self.sort} · s sort · g topics"
         on_air = model.questions.get(model.on_air) if model.on_air else None
         self.query_one(OnAirCard).show(on_air)
         self._show_preview()
         self._tick_clock()
         self._refresh_bindings_if_needed()
+
+    def _count(self, shown: int, total: int) -> str:
+        """``7``, or ``1/7`` while a filter hides some rows."""
+        return f"{shown}/{total}" if self.needle else str(total)
 
     def schedule_refresh(self) -> None:
         """Coalesce a burst of hub messages into one repaint."""
@@ -324,7 +364,9 @@ class DashboardScreen(Screen[None]):
         self._last_phase = phase
 
     def _show_preview(self) -> None:
-        self.query_one(QuestionPreview).show(self.selected(), self.timezone)
+        selected = self.selected()
+        self.query_one(QuestionPreview).show(selected, self.timezone)
+        self.query_one("#preview-box").border_title = "v full text" if selected else ""
 
     # --- which question the keys act on --------------------------------------------
     def selected(self) -> dict[str, Any] | None:
@@ -417,6 +459,18 @@ class DashboardScreen(Screen[None]):
         question = self.selected()
         if question is not None:
             self._act("pin", pinned=not question.get("pinned"))
+
+    def action_view(self) -> None:
+        question = self.selected()
+        if question is not None:
+            self.app.push_screen(QuestionScreen(question_details(question, self.timezone)))
+
+    def action_token(self) -> None:
+        token = self.app.link.token  # type: ignore[attr-defined]
+        if token:
+            self.app.push_screen(TokenScreen(str(token)))
+        else:
+            self.notify("This dashboard has no moderator token.", markup=False)
 
     def action_undo(self) -> None:
         undo = self.model.undo
@@ -601,8 +655,8 @@ class DashboardApp(App[None]):
     ) -> None:
         super().__init__()
         self.url = url
-        self.join_command = join_command or f"pipx run fireside-ask {url}"
-        """What the header tells attendees to type."""
+        self.join_command = join_command
+        """What the header tells attendees to type; empty: what the hub says, else ``url``."""
         self.quit_question = quit_question
         self.max_chars = max_chars
         """Longest question text the hub accepts (the edit box keeps to it)."""
@@ -692,6 +746,8 @@ class DashboardApp(App[None]):
             )
         elif message.status == "online" and previous == "offline":
             self.notify("Reconnected to the hub.", timeout=3)
+        elif message.status == "refused" and self.link.refusal in (p.BAD_TOKEN, p.RATE_LIMITED):
+            self.push_screen(TokenPromptScreen(message.detail), self._retry_token)
         elif message.status == "refused":
             self.notify(
                 message.detail,
@@ -701,6 +757,18 @@ class DashboardApp(App[None]):
                 markup=False,
             )
         dashboard.schedule_refresh()
+
+    def _retry_token(self, token: str | None) -> None:
+        """Connect again with the token typed at the prompt, or quit if there is none."""
+        if token is None:
+            self.exit(
+                return_code=1,
+                message="fireside: the hub refused the moderator token; nothing was changed.",
+            )
+            return
+        self.link.token = token
+        self.link.refusal = ""
+        self.run_worker(self.link.run(), name="hub-link", group="connect", exclusive=True)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -21,6 +21,10 @@ from fireside_ask import protocol as p
 class LinkRefused(Exception):
     """The hub refused this client for good (wrong token, other protocol)."""
 
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
 
 class HubLink:
     """Keeps one connection to a hub open and matches replies to requests."""
@@ -49,6 +53,8 @@ class HubLink:
         """TLS settings for wss:// (``None``: the system's trusted certificates)."""
         self.request_timeout = 10.0
         """Seconds to wait for the hub's answer to a request."""
+        self.refusal = ""
+        """The hub's error code when it refused this client (``bad_token``...), else ``""``."""
         self._ws: Any = None
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
@@ -77,7 +83,9 @@ class HubLink:
                     await ws.send(p.encode(hello))
                     welcome = p.decode(await ws.recv())
                     if welcome["type"] == "error":
-                        raise LinkRefused(str(welcome.get("message", "refused")))
+                        raise LinkRefused(
+                            str(welcome.get("message", "refused")), str(welcome.get("code", ""))
+                        )
                     if welcome["type"] != "welcome":
                         raise LinkRefused("That address is not a Fireside hub.")
                     self._ws = ws
@@ -90,6 +98,7 @@ class HubLink:
                         self.on_message(message)
             except LinkRefused as exc:
                 self._drop()
+                self.refusal = exc.code
                 self.on_status("refused", str(exc))
                 return
             except (

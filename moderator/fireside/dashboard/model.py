@@ -95,6 +95,8 @@ class Model:
     clock: dict[str, Any] | None = None
     clock_received: float = 0.0
     """Monotonic time when ``clock`` arrived; the count goes on locally from there."""
+    join: str = ""
+    """The join command the hub sent (with its own LAN address); empty from older hubs."""
     ready: bool = False
     """Whether a welcome has arrived."""
     monotonic: Callable[[], float] = time.monotonic
@@ -108,6 +110,7 @@ class Model:
             self.connected = message.get("connected", 0)
             self.on_air = message.get("on_air")
             self.undo = message.get("undo")
+            self.join = str(message.get("join") or "")
             self.auto_approve = bool(message.get("settings", {}).get("auto_approve"))
             self._set_clock(message.get("clock"))
             self.ready = True
@@ -167,15 +170,20 @@ class Model:
     def queue(
         self, sort: str = "votes", needle: str = "", focus_topic: str | None = None
     ) -> list[dict[str, Any]]:
-        """Approved questions: pinned first, then the current segment's topic, then ``sort``."""
+        """Approved questions: pinned first, then the current segment's topic, then ``sort``.
+
+        A question's topic is the moderator's where set, else the suggestion: most questions
+        are never tagged by hand, and they belong to their segment all the same.
+        """
         rows = [q for q in self.live() if q["state"] == p.APPROVED and _has(q, needle)]
 
         def key(q: dict[str, Any]) -> tuple[Any, ...]:
-            head = (not q.get("pinned"), focus_topic is None or q.get("topic") != focus_topic)
+            topic = effective_topic(q)
+            head = (not q.get("pinned"), focus_topic is None or topic != focus_topic)
             if sort == "time":
                 return (*head, q["created_at"], q["id"])
             if sort == "topic":
-                return (*head, q.get("topic") or "~", -q.get("votes", 0), q["id"])
+                return (*head, topic, -q.get("votes", 0), q["id"])
             return (*head, -q.get("votes", 0), q["created_at"], q["id"])
 
         return sorted(rows, key=key)
@@ -213,10 +221,6 @@ class Model:
             ),
         )
 
-    def effective_topic(self, question: dict[str, Any]) -> str:
-        """The moderator's topic, else the suggestion, else ``other``."""
-        return str(question.get("topic") or question.get("suggested_topic") or "other")
-
     def by_topic(self) -> list[tuple[str, str, list[dict[str, Any]]]]:
         """(topic id, title, questions) for every topic with live, not rejected questions.
 
@@ -227,7 +231,7 @@ class Model:
         groups: dict[str, list[dict[str, Any]]] = {}
         for question in self.live():
             if question["state"] != p.REJECTED:
-                groups.setdefault(self.effective_topic(question), []).append(question)
+                groups.setdefault(effective_topic(question), []).append(question)
         order = [t for t, _ in self.topics() if t != "other"]
         order += sorted(t for t in groups if t not in titles)
         order.append("other")
@@ -250,8 +254,13 @@ class Model:
         return [(s["id"], s.get("title") or s["id"]) for s in segments] + [("other", "Other")]
 
 
+def effective_topic(question: dict[str, Any]) -> str:
+    """The moderator's topic, else the suggestion, else ``other``."""
+    return str(question.get("topic") or question.get("suggested_topic") or "other")
+
+
 def _has(question: dict[str, Any], needle: str) -> bool:
     if not needle:
         return True
     needle = needle.lower()
-    return needle in question["text"].lower() or needle in (question.get("topic") or "").lower()
+    return needle in question["text"].lower() or needle in effective_topic(question).lower()

@@ -1,4 +1,4 @@
-"""Modal screens: help, edit, topic, merge and the quit question."""
+"""Modal screens: help, edit, topic, merge, full text, token and the quit question."""
 
 from __future__ import annotations
 
@@ -206,3 +206,86 @@ class RecordScreen(ModalScreen[bool]):
 
     def action_close(self) -> None:
         self.dismiss(False)
+
+
+class QuestionScreen(ModalScreen[None]):
+    """One question in full, however long, with its hints and original text."""
+
+    BINDINGS = [Binding("escape,v,q", "close", "Close", id="question.close")]
+
+    def __init__(self, details: Text) -> None:
+        super().__init__()
+        self.details = details
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="question-box"):
+            yield Label(Text("The question in full · esc closes", style="bold"))
+            with VerticalScroll():
+                yield Static(self.details, id="question-text")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+#: What stands for the token until the moderator asks to see it.
+MASK = "•" * 12
+
+
+class TokenScreen(ModalScreen[None]):
+    """The moderator token, masked until asked, to hand to a co-moderator."""
+
+    BINDINGS = [
+        Binding("s", "reveal", "Show", id="token.show"),
+        Binding("escape,k,q", "close", "Close", id="token.close"),
+    ]
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+        self.revealed = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text("Moderator token", style="bold"))
+            yield Static(Text(MASK), id="token-value")
+            # A Static, not a Label: it wraps on a narrow terminal instead of being cut.
+            yield Static(
+                Text(
+                    "s shows it (mind who can see the screen) · esc closes\n"
+                    "A co-moderator opens: fireside dashboard HOST (and types it when asked)",
+                    style="dim",
+                )
+            )
+
+    def action_reveal(self) -> None:
+        self.revealed = not self.revealed
+        shown = Text(self.token, style="bold") if self.revealed else Text(MASK)
+        self.query_one("#token-value", Static).update(shown)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class TokenPromptScreen(ModalScreen[str | None]):
+    """The hub refused the token: say why and ask for it again; esc gives up."""
+
+    BINDINGS = [Binding("escape", "give_up", "Give up", id="token-prompt.give-up")]
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text("The hub refused this dashboard", style="bold red"))
+            yield Static(Text(self.reason))
+            yield Label(Text("Moderator token (enter tries it, esc quits):"))
+            yield Input(password=True, id="token-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        token = event.value.strip()
+        if token:
+            self.dismiss(token)
+
+    def action_give_up(self) -> None:
+        self.dismiss(None)

@@ -12,7 +12,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.reactive import reactive
-from textual.widgets import DataTable, Digits, ProgressBar, Static
+from textual.widgets import DataTable, Digits, Footer, ProgressBar, Static
+from textual.widgets._footer import FooterKey
 from textual.widgets.data_table import RowKey
 
 from fireside_ask.text import plural
@@ -80,16 +81,23 @@ class QuestionTable(DataTable[Any]):
         # Shown in the footer (DataTable's own enter binding is hidden); the screen decides
         # whether it applies to the highlighted question.
         Binding("enter", "screen.on_air", "On air", key_display="⏎", id="table.on_air"),
+        # DataTable's home/end scroll sideways, which a list of one text column never needs.
+        Binding("home", "scroll_top", "First", show=False, id="table.first"),
+        Binding("end", "scroll_bottom", "Last", show=False, id="table.last"),
     ]
 
     #: Width of every column but the question text; 0 means "the text takes the rest".
     #: Narrow tables drop topic and time: the preview below shows them.
     LAYOUTS: dict[str, tuple[tuple[str, int], ...]] = {
-        "inbox": (("id", 4), ("text", 0), ("topic", 9), ("time", 5)),
-        "queue": (("id", 5), ("votes", 4), ("text", 0), ("topic", 9)),
+        "inbox": (("id", 4), ("text", 0), ("topic", 10), ("time", 5)),
+        "queue": (("id", 5), ("votes", 4), ("text", 0), ("topic", 10)),
+        "inbox-medium": (("id", 4), ("text", 0), ("topic", 10)),
+        "queue-medium": (("id", 5), ("votes", 4), ("text", 0), ("topic", 10)),
         "inbox-narrow": (("id", 4), ("text", 0)),
         "queue-narrow": (("id", 5), ("votes", 4), ("text", 0)),
     }
+    #: Below these widths the table drops columns (the time, then the topic) for the text.
+    MEDIUM = 76
     NARROW = 50
 
     def __init__(self, *, id: str, timezone: tzinfo | None = None) -> None:
@@ -123,12 +131,13 @@ class QuestionTable(DataTable[Any]):
             self.add_column(key, key=key, width=width or self._text_width)
 
     def on_resize(self) -> None:
-        narrow = self.size.width < self.NARROW
-        layout = self.LAYOUTS[f"{self.kind}-narrow" if narrow else self.kind]
+        width = self.size.width
+        suffix = "-narrow" if width < self.NARROW else "-medium" if width < self.MEDIUM else ""
+        layout = self.LAYOUTS[self.kind + suffix]
         fixed = sum(width for _, width in layout)
         padding = 2 * self.cell_padding * len(layout)
         scrollbar = self.styles.scrollbar_size_vertical
-        width = max(10, self.size.width - fixed - padding - scrollbar - 1)
+        width = max(10, width - fixed - padding - scrollbar - 1)
         if width != self._text_width or layout != self.layout_columns:
             self._text_width = width
             self.layout_columns = layout
@@ -217,49 +226,61 @@ class QuestionTable(DataTable[Any]):
         self.post_message(messages.QuestionHighlighted(self.current_id))
 
 
+def question_details(q: dict[str, Any], timezone: tzinfo | None) -> Text:
+    """A question in full: who asked and when, its topic, the duplicate hint, text, original.
+
+    Nothing is cut here: the facts line wraps like the text, so the preview and the
+    full-text window show every word a moderator approves.
+    """
+    meta = Text(style="dim")
+    votes = q.get("votes", 0)
+    meta.append(f"#{q['id']} · {q['state'].replace('_', ' ')} · {plural(votes, 'vote')}")
+    meta.append(f" · {q.get('name') or 'anonymous'}")
+    meta.append(f" · {clock_time(q['created_at'], timezone)}")
+    if q.get("segment"):
+        meta.append(f" during {q['segment']}")
+    if q.get("topic"):
+        meta.append(f" · topic {q['topic']}")
+    elif q.get("suggested_topic"):
+        why = q.get("suggestion_words")
+        meta.append(" · suggested topic ")
+        meta.append(str(q["suggested_topic"]), style="italic")
+        if why:
+            meta.append(f" ({why})")
+    lines = [meta]
+    if q.get("duplicate_of"):
+        # Before the text, so that it shows even when a long question fills the preview.
+        lines.append(
+            Text(f"possible duplicate of #{q['duplicate_of']} (m to merge)", style="bold yellow")
+        )
+    lines.append(Text(q["text"]))
+    if q.get("edited") and q.get("original_text"):
+        was = Text("was: ", style="dim")
+        was.append(q["original_text"], style="dim")
+        lines.append(was)
+    return Text("\n").join(lines)
+
+
 class QuestionPreview(Static):
     """The highlighted question in full, with who asked, when, and its history."""
 
     DEFAULT_CSS = """
-    QuestionPreview { height: 3; padding: 0 1; }
+    QuestionPreview { height: auto; padding: 0 1; }
     """
 
     def show(self, q: dict[str, Any] | None, timezone: tzinfo | None) -> None:
         if q is None:
-            set_text(self, Text("No question selected.", style="dim"))
+            set_text(self, Text("No question selected.", style="dim"), layout=True)
             return
-        meta = Text(style="dim", no_wrap=True, overflow="ellipsis")
-        votes = q.get("votes", 0)
-        meta.append(f"#{q['id']} · {q['state'].replace('_', ' ')} · {plural(votes, 'vote')}")
-        meta.append(f" · {q.get('name') or 'anonymous'}")
-        meta.append(f" · {clock_time(q['created_at'], timezone)}")
-        if q.get("segment"):
-            meta.append(f" during {q['segment']}")
-        if q.get("topic"):
-            meta.append(f" · topic {q['topic']}")
-        elif q.get("suggested_topic"):
-            why = q.get("suggestion_words")
-            meta.append(f" · suggested topic {q['suggested_topic']}")
-            if why:
-                meta.append(f" ({why})")
-        # One line of facts, cut to the width; the question itself wraps below it.
-        meta.truncate(max(10, self.size.width - 2), overflow="ellipsis")
-        body = Text(q["text"])
-        if q.get("edited") and q.get("original_text"):
-            body.append("\nwas: ", style="dim")
-            body.append(q["original_text"], style="dim")
-        if q.get("duplicate_of"):
-            body.append(
-                f"\npossible duplicate of #{q['duplicate_of']} (m to merge)", style="bold yellow"
-            )
-        set_text(self, Text("\n").join([meta, body]))
+        # The preview grows with the question (up to its box's limit): it needs a layout pass.
+        set_text(self, question_details(q, timezone), layout=True)
 
 
 class OnAirCard(Static):
     """The question on air, in large, clear type."""
 
     DEFAULT_CSS = """
-    OnAirCard { height: 1fr; padding: 1 2; border: heavy $accent; text-style: bold; }
+    OnAirCard { height: 1fr; padding: 0 1; border: heavy $accent; text-style: bold; }
     """
 
     def show(self, q: dict[str, Any] | None) -> None:
@@ -326,7 +347,7 @@ class ClockPanel(Vertical):
             return
         self.phase = view["phase"]
         border_title = {
-            "ready": "Clock · press n or space to start",
+            "ready": "Clock · n or ␣ starts",
             "paused": "Clock · PAUSED",
             "wrapup": "Clock · WRAP UP",
             "overtime": "Clock · OVERTIME",
@@ -338,7 +359,10 @@ class ClockPanel(Vertical):
         set_text(title, Text(view["title"], no_wrap=True, overflow="ellipsis"))
         set_text(prompt, Text(view["prompt"]))
         left = view["left"]
-        digits = ("+" + mmss(-left)) if left < 0 else mmss(left)
+        if view["phase"] == "finished":
+            digits = "--:--"  # no segment is running: a count here would read as time left
+        else:
+            digits = ("+" + mmss(-left)) if left < 0 else mmss(left)
         if count.value != digits:
             count.update(digits)
         total = max(1.0, view["allowance"])
@@ -361,6 +385,36 @@ class ClockPanel(Vertical):
                 overflow="ellipsis",
             ),
         )
+
+
+class KeysFooter(Footer):
+    """The footer, with ``? Help`` kept on screen however many keys apply.
+
+    On a narrow terminal the question keys fill the line and the last ones are cut; help
+    is the key that lists them all, so there it sits on the right edge, where the command
+    palette's key sits on wide terminals.
+    """
+
+    DEFAULT_CSS = """
+    KeysFooter.-narrow FooterKey.-help {
+        dock: right; padding-right: 0; border-left: vkey $foreground 20%;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.action == "help":
+                widget.add_class("-help")
+            yield widget
+
+    def fit(self, width: int) -> None:
+        """Show the palette's key on wide terminals, else keep ``? Help`` on the right."""
+        wide = width >= 100
+        if self.show_command_palette != wide or self.has_class("-narrow") == wide:
+            self.show_command_palette = wide
+            self.set_class(not wide, "-narrow")
+            # The palette's key is only added or left out when the footer composes.
+            self.refresh(recompose=True)
 
 
 def clock_view(

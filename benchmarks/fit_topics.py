@@ -33,7 +33,14 @@ from bench_topics import (  # noqa: E402
 
 from fireside.agenda import Agenda  # noqa: E402
 from fireside.topics.linear import LinearModel, fit_softmax  # noqa: E402
-from fireside.topics.suggest import FEATURES, MODEL_FILE, OTHER_TOPIC, TopicSuggester  # noqa: E402
+from fireside.topics.suggest import (  # noqa: E402
+    FEATURES,
+    LEXICAL_MARGIN,
+    LEXICAL_MIN,
+    MODEL_FILE,
+    OTHER_TOPIC,
+    TopicSuggester,
+)
 
 TALK_POWER = 1.0
 """A talk's questions weigh len**-TALK_POWER: 1 makes each talk count once in total (LOTO
@@ -156,6 +163,69 @@ def choose_live_bonus(
     return best, curve
 
 
+MARGIN_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+Lexical = tuple[np.ndarray, float, bool, bool]
+"""A question's word evidence per topic, for "other", whether any topic's words match, and
+whether every topic has a curated vocabulary."""
+
+
+def lexical_evidence(agenda: Agenda, rows: list[dict[str, Any]]) -> dict[str, list[Lexical]]:
+    """The words' evidence of every question, with and without keywords (no corrections)."""
+    result: dict[str, list[Lexical]] = {}
+    for variant, plan in (("kw", agenda), ("nokw", without_keywords(agenda))):
+        suggester = TopicSuggester(plan, model=_blank())
+        curated = len(suggester._curated) == len(suggester.topics)
+        result[variant] = []
+        for row in rows:
+            totals, other, matched, _ = suggester.evidence(row["text"])
+            grounded = any(matched.get(t) for t in suggester.topics)
+            result[variant].append((np.array(list(totals.values())), other, grounded, curated))
+    return result
+
+
+def hybrid(logits: np.ndarray, lexical: Lexical, margin: float) -> int:
+    """The topic row ``TopicSuggester._lexical`` would pick with ``margin``, else the model's
+    (no live segment: the labelled sets do not record one)."""
+    totals, other, grounded, curated = lexical
+    topics = len(totals)
+    if not grounded:
+        return topics if curated else int(np.argmax(logits))
+    order = np.argsort(-totals, kind="stable")
+    best = float(totals[order[0]])
+    second = float(totals[order[1]]) if topics > 1 else 0.0
+    if best >= LEXICAL_MIN and best - second >= margin and best > other:
+        return int(order[0])
+    return int(np.argmax(logits))
+
+
+def choose_margin(
+    talks: dict[str, list[Instance]], lexical: dict[str, dict[str, list[Lexical]]], l2: float
+) -> tuple[float | None, dict[str, dict[str, dict[str, float]]]]:
+    """Leave-one-talk-out agreement of the model alone (``None``) and of the hybrid at each
+    margin; the best mean over talks and with / without keywords is chosen."""
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    for held, test in talks.items():
+        model = fit({name: data for name, data in talks.items() if name != held}, l2)
+        for variant in ("kw", "nokw"):
+            plain = [(model.logits(f), label) for f, label, v in test if v == variant]
+            evidence = lexical[held][variant]
+            for margin in (None, *MARGIN_GRID):
+                hits = [
+                    (int(np.argmax(lg)) if margin is None else hybrid(lg, lex, margin)) == label
+                    for (lg, label), lex in zip(plain, evidence, strict=True)
+                ]
+                cell = table.setdefault(str(margin), {}).setdefault(held, {})
+                cell[variant] = round(float(np.mean(hits)), 3)
+
+    def mean(margin: str) -> float:
+        return float(np.mean([v for talk in table[margin].values() for v in talk.values()]))
+
+    for margin in table:
+        print(f"  hybrid margin {margin:>4}: LOTO mean {mean(margin):.3f} {table[margin]}")
+    best = max(table, key=mean)
+    return (None if best == "None" else float(best)), table
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
@@ -181,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     model = fit(talks, float(best))
     live_bonus, curve = choose_live_bonus(talks, float(best))
     print(f"live bonus {live_bonus}; expected agreement by bonus: {curve}")
+    lexical = {name: lexical_evidence(*talk) for name, talk in dev_talks(args.data_dir).items()}
+    margin, hybrid_table = choose_margin(talks, lexical, float(best))
+    print(f"chosen hybrid margin {margin} (suggest.py uses LEXICAL_MARGIN = {LEXICAL_MARGIN})")
     info = {
         "l2": float(best),
         "live_bonus": live_bonus,
@@ -188,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         "live_curve": curve,
         "trained_on": sorted(talks),
         "loto": loto[best],
+        "hybrid_margin": margin,
+        "hybrid_loto": hybrid_table[str(margin)],
         "note": "refit with benchmarks/fit_topics.py; held-out talks are never read",
     }
     model = LinearModel(model.features, model.scale, model.weights, info)

@@ -154,11 +154,6 @@ def test_a_misspelt_topic_word_still_counts(suggester: TopicSuggester) -> None:
     assert suggester.suggest("Any deplyoment tips for kubernetes?").topic == "deployment"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="round four: the learned model files 'both sides' under bias by meaning alone; "
-    "known gap, see docs/topics.md",
-)
 def test_a_short_ordinary_word_is_not_mistaken_for_a_typo(suggester: TopicSuggester) -> None:
     """ "sides" is not read as "slides": a question about both sides is not about the slides."""
     assert suggester.suggest("What do both sides get wrong?").topic == "other"
@@ -425,9 +420,6 @@ def test_stemmer_follows_porter(word: str, expected: str) -> None:
 # -- agreement with labelled sets --------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="round four: 150/169 = 0.888 with the learned model; see docs/topics.md"
-)
 def test_own_questions_agree_with_their_labels(suggester: TopicSuggester) -> None:
     """On our own 139 questions, written unlike the development set, 90% get their label."""
     rows = read_jsonl(OWN_DATA / "topics-own.jsonl")

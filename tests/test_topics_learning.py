@@ -49,18 +49,24 @@ def test_missing_model_files_give_a_clear_error(tmp_path: Path) -> None:
         Embedder(tmp_path / "weights.safetensors", tmp_path / "tokenizer.json")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="round four: the pothole question is already transport by meaning before any "
-    "correction; see docs/topics.md",
-)
 def test_a_topic_set_by_the_moderator_steers_later_questions() -> None:
-    """After the moderator files one question under a topic, a similar one is suggested there."""
+    """After the moderator files a question under a topic, a rewording of it is suggested there."""
     suggester = TopicSuggester(load_agenda(TALKS / "council" / "agenda.toml"))
     later = "When will the potholes on Elm Avenue be repaired?"
-    assert suggester.suggest(later).topic == "other"
-    suggester.learn("Is anyone going to fill the potholes in our road?", "transport")
     assert suggester.suggest(later).topic == "transport"
+    # This moderator counts road repairs as spending: meaning alone would never say budget.
+    suggester.learn("When will the potholes on Elm Avenue be fixed?", "budget")
+    assert suggester.suggest(later).topic == "budget"
+    # Only rewordings follow the correction; another question about the streets does not.
+    assert suggester.suggest("Will the number 12 bus run on Sundays again?").topic == "transport"
+
+
+def test_without_a_curated_vocabulary_meaning_still_files_unnamed_questions() -> None:
+    """On an agenda with a few keywords a segment, a question naming none is filed by meaning."""
+    suggester = TopicSuggester(load_agenda(TALKS / "council" / "agenda.toml"))
+    assert suggester.suggest("Is anyone going to fill the potholes in our road?").topic == (
+        "transport"
+    )
 
 
 def test_a_merge_makes_later_rewordings_point_to_the_target() -> None:

@@ -208,6 +208,21 @@ length 0.77 / 0.71 with / without keywords, capped at 6 0.81 / 0.77, uncapped ab
 as capped; the cap keeps a very long question from being forced onto a topic)."""
 
 
+LEXICAL_MIN = 1.5
+"""Word evidence a topic needs before its words alone decide: one title word (2, less the
+share of other segments that use it), not one stray prompt word (the lexical method's own
+floor before issue 12)."""
+LEXICAL_MARGIN = 0.5
+"""...and how far it must lead the runner-up. Chosen by leave-one-talk-out in
+``benchmarks/fit_topics.py`` (0 to 4; the model alone 0.790, 0.5 best at 0.817, 1.0 0.814,
+mean over talks with and without keywords; see docs/topics.md)."""
+SAME_QUESTION = 0.9
+"""Cosine (mean word vectors) at which a question is a rewording of one the moderator filed,
+and follows it. Of the 62,128 pairs of distinct questions in the development talks, one
+reaches 0.9 (with the same label) and two 0.8, while rewordings that keep the key words
+("When will the potholes be fixed?" / "...be repaired?") score above 0.9."""
+
+
 class TopicSuggester:
     """Suggests an agenda topic for each question; built once per agenda, then cheap per call."""
 
@@ -425,14 +440,68 @@ class TopicSuggester:
 
     def suggest(self, text: str, live_segment: str | None = None) -> Suggestion:
         """The best topic for ``text``; ``live_segment`` (running at arrival) tips close calls."""
+        return self.decide(text, live_segment)[0]
+
+    def decide(self, text: str, live_segment: str | None = None) -> tuple[Suggestion, str]:
+        """The suggestion and which part decided it: ``"correction"`` (a rewording of a
+        question the moderator filed), ``"words"`` (unambiguous word evidence) or ``"model"``."""
         totals, other, matched = self.scores(text, live_segment)
         # On an exact tie, the earlier segment of the agenda (max keeps the first).
         best = max(self.topics, key=lambda t: totals[t], default=None)
         if best is None or other >= totals[best]:
             best = OTHER_TOPIC
+        source = "model"
+        override = self._corrected(text)
+        if override is not None:
+            best, source = override, "correction"
+        else:
+            lexical = self._lexical(text, live_segment)
+            if lexical is not None:
+                best, source = lexical, "words"
         logits = np.array([*totals.values(), other])
-        chance = 1.0 / float(np.exp(logits - logits.max()).sum())
-        return Suggestion(best, round(chance, 2), _explain(matched[best]))
+        chances = np.exp(logits - logits.max())
+        chances /= chances.sum()
+        chance = float(chances[[*self.topics, OTHER_TOPIC].index(best)])
+        return Suggestion(best, round(chance, 2), _explain(matched.get(best, []))), source
+
+    def _corrected(self, text: str) -> str | None:
+        """The topic the moderator gave a rewording of ``text``, if there is one: a question
+        whose meaning is nearly the same (cosine at least ``SAME_QUESTION``) follows the
+        moderator, whatever the model would say."""
+        if not self._examples:
+            return None
+        if self._example_matrix is None:
+            self._example_matrix = np.stack(self._examples)
+            self._centered_matrix = np.stack(self._centered_examples)
+        cosines = self._example_matrix @ self._embedder.embed(self._meant(text))
+        row = int(np.argmax(cosines))
+        return self._example_topics[row] if cosines[row] >= SAME_QUESTION else None
+
+    def _lexical(self, text: str, live_segment: str | None) -> str | None:
+        """The words' own decision where they are unambiguous, else None (the model decides).
+
+        A topic whose words give at least ``LEXICAL_MIN`` of evidence (one title word), at
+        least ``LEXICAL_MARGIN`` more than any other topic, and more than the "other" words,
+        gets the question. With the reference talk's curated vocabulary (some 700 entries) a
+        question that no word of any topic matches is "other": there every on-topic question
+        of the labelled sets names one of them. With a few keywords a segment it is not, so
+        elsewhere the model judges such questions by meaning.
+        """
+        totals, other, matched, _ = self.evidence(text)
+        if not totals:
+            return None
+        if not any(matched.get(t) for t in self.topics):
+            return OTHER_TOPIC if len(self._curated) == len(self.topics) else None
+        ranked = sorted(self.topics, key=lambda t: -totals[t])
+        best = ranked[0]
+        second = totals[ranked[1]] if len(ranked) > 1 else 0.0
+        if live_segment not in (None, best) and matched.get(live_segment or ""):
+            # Two topics have words and the talk is on the other one: a close call, which the
+            # model's live bonus settles.
+            return None
+        if totals[best] >= LEXICAL_MIN and totals[best] - second >= LEXICAL_MARGIN:
+            return best if totals[best] > other else None
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -29,9 +29,12 @@ __all__ = [
 ]
 
 
-def suggest_lines(lines: list[str], agenda: Agenda) -> list[dict[str, Any]]:
+def suggest_lines(
+    lines: list[str], agenda: Agenda, explain: bool = False
+) -> list[dict[str, Any]]:
     """For each line, ``{"text", "topic", "duplicate_of"}``; ``duplicate_of`` is the 0-based
-    index of an earlier line asking the same thing, or None. Blank lines get "other"."""
+    index of an earlier line asking the same thing, or None. Blank lines get "other". With
+    ``explain``, each non-blank line also has ``"explain"`` (``TopicSuggester.explain``)."""
     suggester = TopicSuggester(agenda)
     index = DuplicateIndex()
     results: list[dict[str, Any]] = []
@@ -39,7 +42,12 @@ def suggest_lines(lines: list[str], agenda: Agenda) -> list[dict[str, Any]]:
         if not line.strip():
             results.append({"text": line, "topic": OTHER_TOPIC, "duplicate_of": None})
             continue
-        topic = suggester.suggest(line).topic
-        results.append({"text": line, "topic": topic, "duplicate_of": index.find(line)})
+        row: dict[str, Any] = {"text": line, "topic": "", "duplicate_of": index.find(line)}
+        if explain:
+            row["explain"] = suggester.explain(line)
+            row["topic"] = row["explain"]["topic"]
+        else:
+            row["topic"] = suggester.suggest(line).topic
+        results.append(row)
         index.add(number, line)
     return results

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -444,7 +445,8 @@ class TopicSuggester:
 
     def decide(self, text: str, live_segment: str | None = None) -> tuple[Suggestion, str]:
         """The suggestion and which part decided it: ``"correction"`` (a rewording of a
-        question the moderator filed), ``"words"`` (unambiguous word evidence) or ``"model"``."""
+        question the moderator filed), ``"words"`` (unambiguous word evidence), ``"no words"``
+        (no topic word matched, with a curated vocabulary) or ``"model"``."""
         totals, other, matched = self.scores(text, live_segment)
         # On an exact tie, the earlier segment of the agenda (max keeps the first).
         best = max(self.topics, key=lambda t: totals[t], default=None)
@@ -457,12 +459,44 @@ class TopicSuggester:
         else:
             lexical = self._lexical(text, live_segment)
             if lexical is not None:
-                best, source = lexical, "words"
+                best, source = lexical
         logits = np.array([*totals.values(), other])
         chances = np.exp(logits - logits.max())
         chances /= chances.sum()
         chance = float(chances[[*self.topics, OTHER_TOPIC].index(best)])
         return Suggestion(best, round(chance, 2), _explain(matched.get(best, []))), source
+
+    def explain(self, text: str, live_segment: str | None = None, top: int = 3) -> dict[str, Any]:
+        """Why ``text`` gets its suggestion, for ``fireside topics --explain``: which part
+        decided, and for the best-scoring topics (and "other") their probability, the words
+        that matched with their weights, and the features that moved the score most."""
+        suggestion, source = self.decide(text, live_segment)
+        rows, matched = self.rows(text)
+        totals, other, _ = self.scores(text, live_segment)
+        names = [*self.topics, OTHER_TOPIC]
+        logits = np.array([*totals.values(), other])
+        chances = np.exp(logits - logits.max())
+        chances /= chances.sum()
+        ranked = sorted(range(len(names)), key=lambda i: -logits[i])[:top]
+        chosen = names.index(suggestion.topic)
+        if chosen not in ranked:
+            ranked = [chosen, *ranked[: top - 1]]
+        candidates = []
+        for i in ranked:
+            contributions = self.model.contributions(rows[i])
+            strongest = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))
+            candidates.append(
+                {
+                    "topic": names[i],
+                    "probability": round(float(chances[i]), 2),
+                    "words": [
+                        [surface, round(weight, 2)]
+                        for weight, _, surface in sorted(matched.get(names[i], []), reverse=True)
+                    ],
+                    "features": {k: round(v, 2) for k, v in strongest[:4] if abs(v) >= 0.05},
+                }
+            )
+        return {"topic": suggestion.topic, "decided_by": source, "candidates": candidates}
 
     def _corrected(self, text: str) -> str | None:
         """The topic the moderator gave a rewording of ``text``, if there is one: a question
@@ -477,8 +511,9 @@ class TopicSuggester:
         row = int(np.argmax(cosines))
         return self._example_topics[row] if cosines[row] >= SAME_QUESTION else None
 
-    def _lexical(self, text: str, live_segment: str | None) -> str | None:
-        """The words' own decision where they are unambiguous, else None (the model decides).
+    def _lexical(self, text: str, live_segment: str | None) -> tuple[str, str] | None:
+        """The words' own decision where they are unambiguous, with the reason (see
+        ``decide``), else None (the model decides).
 
         A topic whose words give at least ``LEXICAL_MIN`` of evidence (one title word), at
         least ``LEXICAL_MARGIN`` more than any other topic, and more than the "other" words,
@@ -491,7 +526,7 @@ class TopicSuggester:
         if not totals:
             return None
         if not any(matched.get(t) for t in self.topics):
-            return OTHER_TOPIC if len(self._curated) == len(self.topics) else None
+            return (OTHER_TOPIC, "no words") if len(self._curated) == len(self.topics) else None
         ranked = sorted(self.topics, key=lambda t: -totals[t])
         best = ranked[0]
         second = totals[ranked[1]] if len(ranked) > 1 else 0.0
@@ -500,7 +535,7 @@ class TopicSuggester:
             # model's live bonus settles.
             return None
         if totals[best] >= LEXICAL_MIN and totals[best] - second >= LEXICAL_MARGIN:
-            return best if totals[best] > other else None
+            return (best, "words") if totals[best] > other else None
         return None
 
 

@@ -21,6 +21,7 @@ from fireside.hub import Hub
 from .conftest import TOKEN
 
 JOIN = "pipx run fireside-ask 192.0.2.10"
+JOIN_URL = "http://192.0.2.10:8765/"
 
 
 async def until(
@@ -47,6 +48,7 @@ async def dashboard(
     # Quitting writes the session's record: keep it out of the working directory.
     options.setdefault("record_dir", Path(tempfile.mkdtemp(prefix="fireside-record-")))
     options.setdefault("join_command", JOIN)
+    options.setdefault("join_url", JOIN_URL)
     app = make_app(url, TOKEN, **options)
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: app.model.ready, what="the welcome")

@@ -22,7 +22,7 @@ from fireside.hub import Hub, HubConfig
 from fireside.runner import HubThread
 
 from .conftest import TOKEN
-from .dashboard_helpers import JOIN, notices, stored, until
+from .dashboard_helpers import JOIN, JOIN_URL, notices, stored, until
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.anyio
@@ -90,7 +90,7 @@ async def test_wrapup_and_overtime_colours_and_every_clock_key(
 ) -> None:
     """The clock turns amber at wrap-up and red in overtime; n, b, space, + and - work."""
     url = f"ws://127.0.0.1:{short_hub.port}"
-    app = make_app(url, TOKEN, join_command=JOIN, monotonic=clocks.monotonic)
+    app = make_app(url, TOKEN, join_command=JOIN, join_url=JOIN_URL, monotonic=clocks.monotonic)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.model.ready)
         panel = app.dashboard.query_one(ClockPanel)
@@ -223,7 +223,7 @@ def test_dashboard_in_overtime_at_80x24(snap_compare: Any, tmp_path: Path) -> No
             await until(pilot, lambda: any("running over" in n for n in notices(pilot.app)))
             await pilot.pause(0.3)
 
-        app = make_app(url, TOKEN, join_command=JOIN, monotonic=lambda: 0.0)
+        app = make_app(url, TOKEN, join_command=JOIN, join_url=JOIN_URL, monotonic=lambda: 0.0)
         assert snap_compare(app, terminal_size=(80, 24), run_before=start_and_overrun)
 
 

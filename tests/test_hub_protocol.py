@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
 from fireside.hub import Hub, HubConfig
 from fireside_ask import protocol as p
@@ -452,11 +452,19 @@ async def test_healthz_answers_ok_over_plain_http(hub: Hub) -> None:
     assert body.strip() == b"ok"
 
 
+async def refused_browser(url: str, origin: str) -> tuple[dict[str, Any], int | None]:
+    """Open a websocket as a page on ``origin`` would; return the hub's frame and close code."""
+    async with ws_connect(url, origin=origin, open_timeout=DEADLINE) as ws:  # type: ignore[arg-type]
+        frame = await recv_json(ws)
+        return frame, await closed_with(ws)
+
+
 async def test_browser_from_a_foreign_origin_is_refused(url: str) -> None:
-    """A web page on another site cannot open a websocket to the hub: HTTP 403."""
-    with pytest.raises(InvalidStatus) as refused:
-        await ws_connect(url, origin="https://evil.example", open_timeout=DEADLINE)
-    assert refused.value.response.status_code == 403
+    """A web page on another site is told it may not connect, and nothing it sends is read."""
+    frame, code = await refused_browser(url, "https://evil.example")
+    assert (frame["type"], frame["code"]) == ("error", p.NOT_ALLOWED)
+    assert "not allowed" in frame["message"]
+    assert code == 1008
 
 
 @configure(allowed_origins=("https://talks.example",))
@@ -464,9 +472,19 @@ async def test_foreign_origin_not_listed_is_refused_even_when_others_are_allowed
     url: str,
 ) -> None:
     """Allowing one site does not open the hub to every site."""
-    with pytest.raises(InvalidStatus) as refused:
-        await ws_connect(url, origin="https://evil.example", open_timeout=DEADLINE)
-    assert refused.value.response.status_code == 403
+    frame, code = await refused_browser(url, "https://evil.example")
+    assert frame["code"] == p.NOT_ALLOWED and code == 1008
+
+
+async def test_the_hubs_own_page_origin_is_allowed_without_a_setting(hub: Hub, url: str) -> None:
+    """The page the hub serves (same host and port) connects with no --allow-origin."""
+    async with ws_connect(url, origin=f"http://127.0.0.1:{hub.port}") as ws:  # type: ignore[arg-type]
+        await ws.send(hello())
+        assert (await recv_json(ws))["type"] == "welcome"
+    frame, _ = await refused_browser(url, f"https://127.0.0.1:{hub.port}")  # not under TLS
+    assert frame["code"] == p.NOT_ALLOWED
+    frame, _ = await refused_browser(url, f"http://127.0.0.1:{hub.port + 1}")
+    assert frame["code"] == p.NOT_ALLOWED
 
 
 @configure(allowed_origins=("https://evil.example",))

@@ -22,6 +22,7 @@ from .dashboard_helpers import until
 from .session_fixture import TOKEN, start_session_hub
 
 JOIN = "pipx run fireside-ask 192.168.1.20"
+JOIN_URL = "http://192.168.1.20:8765/"
 
 
 @pytest.fixture(scope="module")
@@ -40,25 +41,25 @@ async def _ready(pilot: Any) -> None:
 
 def test_dashboard_at_120x35(snap_compare: Any, session_url: str) -> None:
     """The main screen at 120x35: inbox, queue, preview, on air and the paused clock."""
-    app = make_app(session_url, TOKEN, join_command=JOIN)
+    app = make_app(session_url, TOKEN, join_command=JOIN, join_url=JOIN_URL)
     assert snap_compare(app, terminal_size=(120, 35), run_before=_ready)
 
 
 def test_dashboard_at_80x24(snap_compare: Any, session_url: str) -> None:
     """The main screen still reads at 80x24: nothing cut off mid-word or overlapping."""
-    app = make_app(session_url, TOKEN, join_command=JOIN)
+    app = make_app(session_url, TOKEN, join_command=JOIN, join_url=JOIN_URL)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_ready)
 
 
 def test_dashboard_at_100x30(snap_compare: Any, session_url: str) -> None:
     """At 100x30 (the README's capture) the lists keep most of each question's text."""
-    app = make_app(session_url, TOKEN, join_command=JOIN)
+    app = make_app(session_url, TOKEN, join_command=JOIN, join_url=JOIN_URL)
     assert snap_compare(app, terminal_size=(100, 30), run_before=_ready, press=["tab"])
 
 
 def test_full_text_window(snap_compare: Any, session_url: str) -> None:
     """v opens the highlighted question (here the 500-character one) in full."""
-    app = make_app(session_url, TOKEN, join_command=JOIN)
+    app = make_app(session_url, TOKEN, join_command=JOIN, join_url=JOIN_URL)
     assert snap_compare(
         app, terminal_size=(80, 24), run_before=_ready, press=["tab", "down", "down", "v"]
     )
@@ -66,7 +67,7 @@ def test_full_text_window(snap_compare: Any, session_url: str) -> None:
 
 def test_help_screen(snap_compare: Any, session_url: str) -> None:
     """? lists every key with what it does."""
-    app = make_app(session_url, TOKEN, join_command=JOIN)
+    app = make_app(session_url, TOKEN, join_command=JOIN, join_url=JOIN_URL)
     assert snap_compare(app, terminal_size=(120, 35), run_before=_ready, press=["question_mark"])
 
 

@@ -19,7 +19,6 @@ from . import __version__
 from .agenda import AgendaError, default_agenda, load_agenda
 from .dblock import StartError
 from .hub import Hub, HubConfig
-from .joining import join_command
 from .logfilter import quiet_repeats
 from .logs import LogFormatter, log_path
 from .store import StoreError
@@ -32,7 +31,9 @@ examples:
   fireside serve --agenda talk.toml --db talk.db --port 9000 --token s3cret
   FIRESIDE_TOKEN=s3cret fireside serve --host 127.0.0.1
 
-Attendees join with:  pipx run fireside-ask HOST[:PORT]
+Attendees join from a phone at http://HOST:PORT/ (the page this hub serves), or from a
+terminal with the pipx command it prints: until fireside-ask is on the package index, pipx
+installs it from this hub (--published switches to the short `pipx run fireside-ask HOST`).
 """
 
 
@@ -150,6 +151,12 @@ def add_hub_options(parser: argparse.ArgumentParser) -> None:
         "(repeatable; terminal clients send no Origin and are always allowed)",
     )
     parser.add_argument(
+        "--published",
+        action="store_true",
+        help="fireside-ask is on the package index: print the short `pipx run fireside-ask "
+        "HOST` join command instead of installing from the wheel this hub serves",
+    )
+    parser.add_argument(
         "--certfile",
         type=Path,
         metavar="PEM",
@@ -179,6 +186,7 @@ def hub_config(args: argparse.Namespace) -> HubConfig:
         questions_per_address_per_minute=args.questions_per_address_per_minute,
         max_stages=args.max_stages,
         allowed_origins=tuple(args.allow_origin),
+        published=args.published,
         certfile=args.certfile,
         keyfile=args.keyfile,
     )
@@ -193,8 +201,8 @@ async def _serve(config: HubConfig) -> None:
         loop.add_signal_handler(sig, stop.set)
     print(f"Fireside hub for {config.agenda.title!r}", flush=True)
     print(f"  listening on port {hub.port}, database {config.db_path}", flush=True)
-    tls = config.certfile is not None
-    print(f"  attendees join with: {join_command(config.host, hub.port, tls)}", flush=True)
+    print(f"  attendees open: {hub.page_url()}", flush=True)
+    print(f"  or join from a terminal with: {hub.join_command()}", flush=True)
     if hub.token_generated:
         print(f"  moderator token: {hub.token}", flush=True)
     try:
@@ -281,7 +289,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         app = make_app(
             f"{'wss' if tls else 'ws'}://127.0.0.1:{hub.port}",
             hub.token,
-            join_command=join_command(config.host, hub.port, tls),
+            join_command=hub.join_command(),
+            join_url=hub.page_url(),
             ssl_context=loopback_tls,
             record_dir=config.db_path.resolve().parent,
             quit_question="Quit Fireside? The hub stops and attendees are disconnected.",

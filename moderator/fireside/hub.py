@@ -26,6 +26,7 @@ import ssl
 import struct
 import sys
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,7 @@ from .agenda import Agenda, default_agenda
 from .clock import STORED_PREFIX, Clock, ClockError, Event, SessionClock
 from .dblock import DatabaseLock, StartError
 from .fdlimit import ensure_open_files
-from .joining import join_command
+from .joining import join_command, page_url
 from .limits import Bucket
 from .room import Change, Question, Room, RoomError
 from .store import (
@@ -59,6 +60,7 @@ from .store import (
     vote_write,
 )
 from .topics import DuplicateIndex, TopicSuggester
+from .web import is_websocket, origin_allowed, serve_http
 from .writer import Writer
 
 log = logging.getLogger("fireside.hub")
@@ -179,6 +181,9 @@ class HubConfig:
     stall_timeout: float = 1.5
     """Seconds a connection may hold a backlog over 16 KiB without progress before it is
     dropped as stalled (a slow reader that makes progress stays)."""
+    published: bool = False
+    """``fireside-ask`` is on the package index: the join command is the short
+    ``pipx run fireside-ask HOST`` instead of installing from the wheel this hub serves."""
     certfile: Path | None = None
     """TLS certificate (PEM) to serve wss://; with ``keyfile``."""
     keyfile: Path | None = None
@@ -263,6 +268,10 @@ class Hub:
         self.peak_connected = 0
         self._stored_peak = 0
         self._pending: dict[ServerConnection, None] = {}
+        self._handshake_refusals: weakref.WeakKeyDictionary[ServerConnection, tuple[str, str]]
+        self._handshake_refusals = weakref.WeakKeyDictionary()
+        """Browser handshakes accepted only to be refused with an ``error`` frame: a page
+        cannot read an HTTP status of a failed websocket handshake (it sees 1006)."""
         """Connections waiting for their ``hello``, oldest first."""
         self._closed = asyncio.Event()
         self._handlers: dict[str, Handler] = {
@@ -321,7 +330,6 @@ class Hub:
 
     async def _bind(self) -> Server:
         """Bind the listening socket, without serving yet; a taken port is a ``StartError``."""
-        origins: list[str | None] = [None, *self.config.allowed_origins]
         try:
             return await serve(
                 self._handle,
@@ -334,7 +342,6 @@ class Hub:
                 backlog=min(4096, max(128, self.config.max_connections // 2)),
                 start_serving=False,
                 process_request=self._process_request,
-                origins=origins,  # type: ignore[arg-type]
                 max_size=self.config.max_frame,
                 compression=None,
                 max_queue=16,
@@ -451,12 +458,31 @@ class Hub:
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.path == "/healthz":
             return connection.respond(200, "ok\n")
+        tls = self.config.certfile is not None
+        if not is_websocket(request):
+            return serve_http(request, tls)
+        # A browser learns why it was refused only from a frame: so the handshake of a
+        # refused page completes, and _handle sends the error and closes (nothing is read).
+        browser = "Origin" in request.headers
+        if not origin_allowed(request, tls, self.config.allowed_origins):
+            log.info("refused a browser from another site")
+            self._handshake_refusals[connection] = (
+                p.NOT_ALLOWED,
+                "This page is not allowed to connect to this hub (--allow-origin).",
+            )
+            return None
         # Room is kept beyond the cap for moderators and stage screens: a full room must
         # never lock out the dashboard reconnecting after a blip. Attendees past the cap
         # are refused at hello, stage screens past theirs too; only connections that said
         # hello count here, so sockets that stay silent cannot fill the reserve.
         if len(self._peers) >= self.config.max_connections + RESERVED:
             log.warning("refused a connection: %d open", len(self._peers))
+            if browser:
+                self._handshake_refusals[connection] = (
+                    p.RATE_LIMITED,
+                    "The room is full; try again in a minute.",
+                )
+                return None
             return connection.respond(503, "This Fireside hub is full.\n")
         if len(self._pending) >= max(MIN_PENDING, self.config.max_connections // 10):
             # Cut the connection that has waited longest for its hello: a real client
@@ -468,6 +494,10 @@ class Hub:
         return None
 
     async def _handle(self, ws: ServerConnection) -> None:
+        refusal = self._handshake_refusals.pop(ws, None)
+        if refusal is not None:
+            await self._refuse(ws, *refusal)
+            return
         self._pending[ws] = None
         try:
             peer = await self._hello(ws)
@@ -749,9 +779,18 @@ class Hub:
             welcome["undo"] = room.undo_summary()
             # A remote dashboard knows only the address it connected with (a tunnel,
             # loopback); the hub knows the one attendees on its network should type.
-            tls = self.config.certfile is not None
-            welcome["join"] = join_command(self.config.host, self.port, tls)
+            welcome["join"] = self.join_command()
+            welcome["join_url"] = self.page_url()
         return welcome
+
+    def join_command(self) -> str:
+        """The terminal command attendees type to join this hub (see ``fireside.joining``)."""
+        tls = self.config.certfile is not None
+        return join_command(self.config.host, self.port, tls, self.config.published)
+
+    def page_url(self) -> str:
+        """The address of the attendee page, as a phone on the hub's network opens it."""
+        return page_url(self.config.host, self.port, self.config.certfile is not None)
 
     # --- sending -------------------------------------------------------------------
     def _push(self, peers: Iterable[Peer], message: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
-"""The command attendees type to join a hub, with this machine's address on the network.
+"""How attendees join a hub: the page's address and the command, with this machine's address.
 
-The hub sends it to moderators in ``welcome`` and ``fireside serve`` prints it; a dashboard
-on another machine cannot work it out, since it only knows the address it connected with.
+The hub sends them to moderators in ``welcome`` and ``fireside serve`` prints them; a
+dashboard on another machine cannot work them out, since it only knows the address it
+connected with.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import socket
 
 from fireside_ask.protocol import DEFAULT_PORT
+
+from .wheel import wheel_filename
 
 
 def lan_address() -> str:
@@ -28,11 +31,29 @@ def lan_address() -> str:
     return "127.0.0.1"
 
 
-def join_command(host: str | None, port: int, tls: bool = False) -> str:
-    """The exact command attendees type to join this hub."""
+def _shown_host(host: str | None) -> str:
     shown = host if host and host not in ("0.0.0.0", "::") else lan_address()
+    return f"[{shown}]" if ":" in shown else shown
+
+
+def page_url(host: str | None, port: int, tls: bool = False) -> str:
+    """The address of the attendee page the hub serves (the QR code shows it)."""
+    scheme = "https" if tls else "http"
+    default = 443 if tls else 80
+    suffix = "" if port == default else f":{port}"
+    return f"{scheme}://{_shown_host(host)}{suffix}/"
+
+
+def join_command(host: str | None, port: int, tls: bool = False, published: bool = False) -> str:
+    """The exact command attendees type to join this hub from a terminal.
+
+    Until ``fireside-ask`` is on the package index (``published``), ``pipx`` installs it
+    from the wheel this hub serves, so the command works today.
+    """
+    shown = _shown_host(host)
     suffix = "" if port == DEFAULT_PORT and not tls else f":{port}"
-    if ":" in shown:
-        shown = f"[{shown}]"
     scheme = "wss://" if tls else ""
-    return f"pipx run fireside-ask {scheme}{shown}{suffix}"
+    if published:
+        return f"pipx run fireside-ask {scheme}{shown}{suffix}"
+    wheel = page_url(host, port, tls) + wheel_filename()
+    return f"pipx run --spec {wheel} fireside-ask {scheme}{shown}{suffix}"

@@ -35,6 +35,7 @@ from .screens import (
     ConfirmScreen,
     EditScreen,
     HelpScreen,
+    JoinScreen,
     PickScreen,
     QuestionScreen,
     RecordScreen,
@@ -225,6 +226,14 @@ class DashboardScreen(Screen[None]):
             tooltip="Show the moderator token (masked until you ask) for a co-moderator",
         ),
         Binding(
+            "j",
+            "join_qr",
+            "Join QR code",
+            id="join-qr",
+            show=False,
+            tooltip="Show the attendee page's address as a QR code, to project for phones",
+        ),
+        Binding(
             "question_mark", "help", "Help", key_display="?", id="help", tooltip="Show every key"
         ),
         Binding("q", "quit_app", "Quit", id="quit", show=False, tooltip="Quit (asks first)"),
@@ -281,9 +290,10 @@ class DashboardScreen(Screen[None]):
         self._refresh_pending = False
         model = self.model
         self.timezone = session_timezone(model.session.get("starts_at"))
-        join = getattr(self.app, "join_command", "") or model.join
-        if not join:
-            join = f"pipx run fireside-ask {getattr(self.app, 'url', '')}"
+        join = self.join_command()
+        page = self.join_url()
+        if page:
+            join = f"{page} · {join}"
         self.query_one(SessionHeader).show(
             model.session.get("title", "Fireside"),
             join,
@@ -464,6 +474,22 @@ class DashboardScreen(Screen[None]):
         question = self.selected()
         if question is not None:
             self.app.push_screen(QuestionScreen(question_details(question, self.timezone)))
+
+    def join_command(self) -> str:
+        """The terminal join command: the one given, else the hub's, else from the URL."""
+        join = getattr(self.app, "join_command", "") or self.model.join
+        return join or f"pipx run fireside-ask {getattr(self.app, 'url', '')}"
+
+    def join_url(self) -> str:
+        """The attendee page's address: the one given, else the one the hub sent."""
+        return str(getattr(self.app, "join_url", "") or self.model.join_url)
+
+    def action_join_qr(self) -> None:
+        url = self.join_url()
+        if url:
+            self.app.push_screen(JoinScreen(url, self.join_command()))
+        else:
+            self.notify("This hub serves no attendee page (an older hub?).", markup=False)
 
     def action_token(self) -> None:
         token = self.app.link.token  # type: ignore[attr-defined]
@@ -647,6 +673,7 @@ class DashboardApp(App[None]):
         token: str | None,
         *,
         join_command: str = "",
+        join_url: str = "",
         quit_question: str = "Quit the dashboard? The hub keeps running.",
         max_chars: int = p.MAX_QUESTION_CHARS,
         monotonic: Callable[[], float] = time.monotonic,
@@ -657,6 +684,8 @@ class DashboardApp(App[None]):
         self.url = url
         self.join_command = join_command
         """What the header tells attendees to type; empty: what the hub says, else ``url``."""
+        self.join_url = join_url
+        """The attendee page's address (header and QR code); empty: what the hub says."""
         self.quit_question = quit_question
         self.max_chars = max_chars
         """Longest question text the hub accepts (the edit box keeps to it)."""

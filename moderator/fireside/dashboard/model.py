@@ -97,6 +97,8 @@ class Model:
     """Monotonic time when ``clock`` arrived; the count goes on locally from there."""
     join: str = ""
     """The join command the hub sent (with its own LAN address); empty from older hubs."""
+    join_url: str = ""
+    """The attendee page's address the hub sent; empty from older hubs."""
     ready: bool = False
     """Whether a welcome has arrived."""
     monotonic: Callable[[], float] = time.monotonic
@@ -111,6 +113,7 @@ class Model:
             self.on_air = message.get("on_air")
             self.undo = message.get("undo")
             self.join = str(message.get("join") or "")
+            self.join_url = str(message.get("join_url") or "")
             self.auto_approve = bool(message.get("settings", {}).get("auto_approve"))
             self._set_clock(message.get("clock"))
             self.ready = True

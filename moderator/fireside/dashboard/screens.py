@@ -1,4 +1,4 @@
-"""Modal screens: help, edit, topic, merge, full text, token and the quit question."""
+"""Modal screens: help, edit, topic, merge, full text, token, join QR and the quit question."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown, OptionList, Static, Tree
 from textual.widgets.option_list import Option
+
+from .qr import qr_text
 
 
 class HelpScreen(ModalScreen[None]):
@@ -261,6 +263,26 @@ class TokenScreen(ModalScreen[None]):
         self.revealed = not self.revealed
         shown = Text(self.token, style="bold") if self.revealed else Text(MASK)
         self.query_one("#token-value", Static).update(shown)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class JoinScreen(ModalScreen[None]):
+    """The attendee page's address as a QR code, large enough to project, and the command."""
+
+    BINDINGS = [Binding("escape,j,q", "close", "Close", id="join.close")]
+
+    def __init__(self, url: str, command: str) -> None:
+        super().__init__()
+        self.url = url
+        self.command = command
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="join-box"):
+            yield Static(qr_text(self.url), id="join-qr")
+            yield Label(Text(self.url, style="bold"), id="join-url")
+            yield Label(Text(f"Terminal: {self.command}", style="dim"), id="join-command")
 
     def action_close(self) -> None:
         self.dismiss(None)

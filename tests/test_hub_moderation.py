@@ -111,6 +111,24 @@ async def asked(client: RawClient, text: str) -> int:
     return int(reply["question_id"])
 
 
+async def hinted(moderator: RawClient, db_path: Path, question_id: int) -> None:
+    """Wait (with a deadline) until the question's topic hint is pushed and stored.
+
+    The hint is a legitimate later write: it is computed after the ack, pushed to moderators
+    and stored with the next group commit, so a test comparing the store before and after a
+    refused action must first let it land.
+    """
+    loop = asyncio.get_running_loop()
+    while True:
+        pushed = (await moderator.expect("question"))["question"]
+        if pushed["id"] == question_id and pushed["suggested_topic"] is not None:
+            break
+    deadline = loop.time() + 5
+    while stored_question(db_path, question_id)["suggested_topic"] is None:
+        assert loop.time() < deadline, f"the hint of #{question_id} was never stored"
+        await asyncio.sleep(0.01)
+
+
 async def votes_reaching(client: RawClient, question_id: int, count: int) -> dict[str, Any]:
     """Wait (with a deadline) for a coalesced ``votes`` push showing ``count``."""
     loop = asyncio.get_running_loop()
@@ -166,8 +184,10 @@ async def test_approve_shows_the_question_to_everyone(
     assert (seen["state"], seen["text"], seen["name"]) == ("approved", "What about Qwen?", "Ada")
     assert "client_id" not in seen and "original_text" not in seen
     pushed = await settle(moderator)
-    asked_view, view = question_pushes(pushed, qid)  # when it arrived, when approved
-    assert asked_view["state"] == "pending"
+    # When it arrived, when its topic hint was ready (after the ack), when approved.
+    asked_view, hinted, view = question_pushes(pushed, qid)
+    assert asked_view["state"] == "pending" and asked_view["suggested_topic"] is None
+    assert hinted["state"] == "pending" and hinted["suggested_topic"] is not None
     assert view["state"] == "approved" and view["client_id"] == "asker-ada-01"
     assert of_type(pushed, "undo")[-1]["next"] == {
         "action_id": 1,
@@ -409,7 +429,7 @@ async def test_refused_action_changes_nothing(
     code: str,
 ) -> None:
     """A moderator request the rules refuse gets the right error and leaves the store as is."""
-    await asked(asker, "Question one")
+    await hinted(moderator, hub_config.db_path, await asked(asker, "Question one"))
     before = db_rows(hub_config.db_path, "SELECT * FROM questions")
     reply = await moderator.request(message)
     assert reply["type"] == "error" and reply["code"] == code, reply

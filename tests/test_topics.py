@@ -467,3 +467,34 @@ def test_topics_benchmark_runs_and_reports_every_figure() -> None:
     report = json.loads(result.stdout[result.stdout.index("{") :])
     assert {"topics_own", "duplicates_own", "speed"} <= set(report)
     assert report["speed"]["file_lines"] == 50
+
+
+def test_topics_explain_shows_what_decided_and_the_words_behind_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fireside topics --explain` prints, under each line, what decided, each likely topic's
+    probability, its matched words and features; without it the output is unchanged."""
+    from fireside.cli import main
+
+    agenda = tmp_path / "cooking.toml"
+    agenda.write_text(COOKING_AGENDA, "utf-8")
+    questions = tmp_path / "questions.txt"
+    questions.write_text("How do I sharpen a santoku on a whetstone?\nIs there a recording?\n")
+    assert main(["topics", "--agenda", str(agenda), str(questions)]) == 0
+    plain = capsys.readouterr().out.splitlines()
+    assert plain == [
+        "knives\tHow do I sharpen a santoku on a whetstone?",
+        "other\tIs there a recording?",
+    ]
+    assert main(["topics", "--agenda", str(agenda), "--explain", str(questions)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line for line in out if not line.startswith("    ")] == plain
+    first = out[1 : out.index(plain[1])]
+    assert first[0] == "    decided by the agenda's words, unambiguous"
+    assert first[1].startswith("    knives ")
+    assert "whetstone 3" in first[1] and "santoku 3" in first[1] and "features words +" in first[1]
+    assert main(["topics", "--agenda", str(agenda), "--explain", "--json", str(questions)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["topic"] for r in rows] == ["knives", "other"]
+    assert rows[1]["explain"]["candidates"][0]["topic"] == "other"
+    assert rows[1]["explain"]["candidates"][0]["words"] == [["recording", 3.0]]

@@ -11,6 +11,7 @@ import sqlite3
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from fireside_ask.protocol import DEFAULT_PORT
 
@@ -435,9 +436,14 @@ examples:
   fireside topics questions.txt                 # one suggested topic per line
   fireside topics --json questions.txt          # {"text", "topic", "duplicate_of"} per line
   fireside topics --agenda talk.toml --json questions.txt
+  fireside topics --agenda talk.toml --explain questions.txt   # why each topic
 
 Topics are the agenda's segment ids, or "other". duplicate_of is the 0-based index of an
-earlier line that asks the same thing, or null. See docs/topics.md for the method.
+earlier line that asks the same thing, or null. --explain adds, under each line, what
+decided (a correction, unambiguous words, no words at all, or the model), and for the
+likeliest topics their probability, the agenda words that matched (with weights) and the
+model features that moved the score most: a topic that keeps losing for want of words
+needs keywords. See docs/topics.md for the method and the feature names.
 """
 
 
@@ -451,7 +457,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
         lines = args.file.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise SystemExit(f"fireside: cannot read {args.file}: {exc.strerror}") from None
-    for row in suggest_lines(lines, agenda):
+    for row in suggest_lines(lines, agenda, explain=args.explain):
         if args.json:
             print(json.dumps(row, ensure_ascii=False))
         else:
@@ -459,7 +465,30 @@ def cmd_topics(args: argparse.Namespace) -> int:
                 "" if row["duplicate_of"] is None else f"  (same as line {row['duplicate_of'] + 1})"
             )
             print(f"{row['topic']}\t{row['text']}{duplicate}")
+            if "explain" in row:
+                print(_explanation(row["explain"]))
     return 0
+
+
+_DECIDED_BY = {
+    "correction": "a question the moderator filed, reworded",
+    "words": "the agenda's words, unambiguous",
+    "no words": "no topic's words (the agenda has a curated vocabulary)",
+    "model": "the model (words and meaning)",
+}
+
+
+def _explanation(explain: dict[str, Any]) -> str:
+    """The indented lines under a question in ``fireside topics --explain``."""
+    lines = [f"    decided by {_DECIDED_BY[explain['decided_by']]}"]
+    for candidate in explain["candidates"]:
+        words = ", ".join(f"{w} {weight:g}" for w, weight in candidate["words"]) or "none"
+        features = ", ".join(f"{k} {v:+g}" for k, v in candidate["features"].items())
+        lines.append(
+            f"    {candidate['topic']} {candidate['probability']:.2f}: words {words}; "
+            f"features {features or 'none'}"
+        )
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -613,6 +642,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help='one JSON object per line: {"text", "topic", "duplicate_of"}',
+    )
+    topics.add_argument(
+        "--explain",
+        action="store_true",
+        help="also show why: the words and model features behind the likeliest topics "
+        '(with --json, an "explain" object per line)',
     )
     topics.add_argument(
         "file", type=Path, metavar="QUESTIONS_FILE", help="a plain-text file, one question per line"

@@ -826,6 +826,38 @@ class Hub:
         question.duplicate_of = self.duplicates.find(question.text)
         self.duplicates.add(question.id, question.text)
 
+    def _hint(self, question_id: int) -> None:
+        """After the ack: suggest, push the hint to moderators, store it with the next commit."""
+        question = self.room.questions.get(question_id)
+        if question is None:
+            return
+        self._suggest(question)
+        # Queued in the step that decided it, so the write carries this room's generation.
+        done = self._queue([question_update(question)])
+        view = self.moderator_view(question)
+        self._push(self._moderators, {"type": "question", "question": view})
+        asyncio.ensure_future(self._store_hint(question_id, done))
+
+    async def _store_hint(self, question_id: int, done: asyncio.Future[None]) -> None:
+        """Wait for the hint's write; a lost hint is logged, never an attendee's error."""
+        try:
+            await self._committed(done)
+        except RoomError:
+            log.warning("could not store the hint of #%d", question_id)
+
+    def _learn(self, change: Change) -> None:
+        """Turn the moderator's topic and merge actions into examples for later hints."""
+        action = change.action
+        if action is None or action.undone or action.kind not in ("topic", "merge"):
+            return
+        question = self.room.questions.get(action.question_id)
+        if question is None:
+            return
+        if action.kind == "topic" and question.topic:
+            self.topics.learn(question.text, question.topic)
+        elif action.kind == "merge" and question.merged_into is not None:
+            self.duplicates.learn_merge(question.text, question.merged_into)
+
     def _index_duplicates(self) -> None:
         self.duplicates = DuplicateIndex()
         for question in sorted(self.room.questions.values(), key=lambda q: q.id):
@@ -1086,7 +1118,6 @@ class Hub:
                 segment=self.current_segment(),
             )
             assert change is not None
-            self._suggest(question)
             done = self._queue(self._change_writes(change, now))
             self._inflight[key] = done
             try:
@@ -1106,6 +1137,8 @@ class Hub:
                 },
             )
             self._announce(change)
+            # The hints are for the moderator: the attendee's ack never waits for them.
+            asyncio.get_running_loop().call_soon(self._hint, question.id)
             return
         pending = self._inflight.get(key)
         if pending is not None:
@@ -1178,6 +1211,7 @@ class Hub:
             },
         )
         self._announce(change)
+        self._learn(change)
 
     async def _on_undo(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
         change = self.room.undo()

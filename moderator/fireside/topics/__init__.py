@@ -1,7 +1,8 @@
 """Topics: suggest an agenda topic for each question, find duplicates, group the rest.
 
-Offline and lexical (stems, synonyms, weighted terms); no dependency beyond the standard
-library and never the TUI. See ``docs/topics.md`` for the method and its numbers.
+Offline: stems, synonyms and weighted terms, static word embeddings shipped in the
+``wordllama`` wheel, and small linear models learned across talks; never the TUI.
+See ``docs/topics.md`` for the method and its numbers.
 
 - ``TopicSuggester(agenda).suggest(text, live_segment)`` -> ``Suggestion(topic, score, words)``
 - ``DuplicateIndex``: ``add``, ``remove``, ``find`` (an earlier question asking the same)
@@ -28,9 +29,12 @@ __all__ = [
 ]
 
 
-def suggest_lines(lines: list[str], agenda: Agenda) -> list[dict[str, Any]]:
+def suggest_lines(
+    lines: list[str], agenda: Agenda, explain: bool = False
+) -> list[dict[str, Any]]:
     """For each line, ``{"text", "topic", "duplicate_of"}``; ``duplicate_of`` is the 0-based
-    index of an earlier line asking the same thing, or None. Blank lines get "other"."""
+    index of an earlier line asking the same thing, or None. Blank lines get "other". With
+    ``explain``, each non-blank line also has ``"explain"`` (``TopicSuggester.explain``)."""
     suggester = TopicSuggester(agenda)
     index = DuplicateIndex()
     results: list[dict[str, Any]] = []
@@ -38,7 +42,12 @@ def suggest_lines(lines: list[str], agenda: Agenda) -> list[dict[str, Any]]:
         if not line.strip():
             results.append({"text": line, "topic": OTHER_TOPIC, "duplicate_of": None})
             continue
-        topic = suggester.suggest(line).topic
-        results.append({"text": line, "topic": topic, "duplicate_of": index.find(line)})
+        row: dict[str, Any] = {"text": line, "topic": "", "duplicate_of": index.find(line)}
+        if explain:
+            row["explain"] = suggester.explain(line)
+            row["topic"] = row["explain"]["topic"]
+        else:
+            row["topic"] = suggester.suggest(line).topic
+        results.append(row)
         index.add(number, line)
     return results

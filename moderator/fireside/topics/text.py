@@ -322,6 +322,11 @@ class Spelling:
 
     def key(self, word: str) -> str | None:
         """The key of the known word within one edit (two for long words), if there is one."""
+        meant = self.word(word)
+        return None if meant is None else self._known[meant]
+
+    def word(self, word: str) -> str | None:
+        """The known word within one edit (two for long words), if there is one."""
         if word in self._cache:
             return self._cache[word]
         found = None
@@ -337,7 +342,7 @@ class Spelling:
                     break
                 # Typing slips rarely hit the first letter; "internal" is not "internlm".
                 if candidate[0] == word[0] and within_edits(word, candidate, limit):
-                    found = self._known[candidate]
+                    found = candidate
                     break
         if len(self._cache) < 10000:
             self._cache[word] = found

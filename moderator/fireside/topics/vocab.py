@@ -129,3 +129,17 @@ OTHER: dict[int, str] = {
     1: """talk, session, recommend, start, getting started, time, week, weekly, every day, next
         year, fun, love, enjoy, weekend""",
 }
+
+# Questions about the event rather than its subject, the same at any talk: the semantic
+# signal's picture of "other" (a question close to one of these is not about a segment).
+OTHER_EXAMPLES = (
+    "Will the slides be shared after the talk?",
+    "Is this session recorded, and where can I watch the video?",
+    "Which book would you recommend to learn more?",
+    "Are you hiring?",
+    "Where and when is the next session?",
+    "Could you speak louder, we can't hear in the back?",
+    "How did you get started in your career?",
+    "Is there coffee or lunch after this?",
+    "How can I contact you or follow you online?",
+)

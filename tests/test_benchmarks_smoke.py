@@ -57,6 +57,7 @@ def test_hub_benchmark_runs_and_reports_every_figure() -> None:
         "connected",
         "connected_max",
         "rss_mb",
+        "rss_big_mb",
         "handshake_p50_ms",
         "handshake_p99_ms",
         "update_base_p50_ms",
@@ -65,6 +66,16 @@ def test_hub_benchmark_runs_and_reports_every_figure() -> None:
         "update_full_p50_ms",
         "update_full_p99_ms",
         "update_full_max_ms",
+        "cpu_per_update_ms",
+        "update_big_p50_ms",
+        "update_big_p99_ms",
+        "update_big_max_ms",
+        "join_ask_p50_ms",
+        "join_ask_p99_ms",
+        "join_handshake_p99_ms",
+        "join_s",
+        "steady_ask_p50_ms",
+        "steady_ask_p99_ms",
         "commit_ms",
         "ask_ack_p50_ms",
         "ask_ack_p99_ms",
@@ -77,6 +88,7 @@ def test_hub_benchmark_runs_and_reports_every_figure() -> None:
         "storm_p50_s",
         "storm_listen_drops",
         "cpu_connect_pct",
+        "cpu_join_pct",
         "cpu_idle_pct",
         "cpu_asks_pct",
         "cpu_update_pct",
@@ -85,11 +97,13 @@ def test_hub_benchmark_runs_and_reports_every_figure() -> None:
         "cpu_sustained_pct",
         "loadgen_cpu_update_pct",
         "others_cpu_asks_pct",
+        "others_cpu_join_pct",
         "others_cpu_run_pct",
     }
     for server in ("floor", "hub"):
         assert set(report["median"][server]) == figures, server
         assert report["median"][server]["connected"] == 20
+        assert report["median"][server]["connected_max"] == 30
     assert "| figure | target | hub | floor | hub ÷ floor |" in out
 
 

@@ -267,6 +267,36 @@ class Meter:
         }
 
 
+@contextlib.contextmanager
+def profiled(pid: int, phase: str, wanted: str | None, kind: str) -> Iterator[None]:
+    """Sample the server with py-spy during ``phase`` when ``--profile`` names it.
+
+    Writes collapsed stacks (one line per stack and its sample count, every thread, idle
+    time included) to ``py-spy-KIND-PHASE-PID.txt`` in the current directory.
+    """
+    spy = Path(sys.executable).with_name("py-spy")
+    if wanted != phase or not spy.exists():
+        yield
+        return
+    output = Path(f"py-spy-{kind}-{phase}-{pid}.txt").resolve()
+    command = [str(spy), "record", "--pid", str(pid), "--rate", "250", "--format", "raw"]
+    process = subprocess.Popen(
+        [*command, "--idle", "--nonblocking", "--output", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        print(f"  profile of {kind} during {phase}: {output}", flush=True)
+
+
 # --- one run against one server ------------------------------------------------------
 def _median_of(samples: list[dict[str, Any]], key: str) -> float:
     return statistics.median(s["ms"][key] for s in samples) if samples else math.nan
@@ -344,7 +374,7 @@ async def scenario(kind: str, pid: int, port: int, args: argparse.Namespace) -> 
         notes["connect"] = connected
         await asyncio.sleep(1.0)
 
-        with meter.phase("join"):
+        with meter.phase("join"), profiled(pid, "join", args.profile, kind):
             join = await generator.join_while_asking(
                 args.joining, args.ask_rate, args.join_seconds, args.concurrency
             )
@@ -501,6 +531,11 @@ def main() -> None:
         help="run this Python file instead of `fireside` (same arguments): to try a change",
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: the smoke test")
+    parser.add_argument(
+        "--profile",
+        choices=["join"],
+        help="sample the servers with py-spy during this phase (needs the dev extra)",
+    )
     parser.add_argument("--json-notes", action="store_true", help="print every detail too")
     args = parser.parse_args()
     if args.quick:

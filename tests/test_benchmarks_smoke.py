@@ -4,6 +4,7 @@ reports its figures, never how fast anything is: speed is measured in benchmarks
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,19 @@ def test_client_benchmark_runs_and_reports_every_figure() -> None:
     }
     assert report["median"]["installed_mb"] > 0
     assert {"websockets", "rich", "fireside-ask"} <= set(report["packages_mb"])
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server (Debian)")
+def test_pubsub_benchmark_runs_and_reports_every_figure() -> None:
+    """bench_pubsub.py starts its own Redis, fans messages out to two edges and prints the
+    figures docs/scaling.md uses."""
+    out = run_benchmark("bench_pubsub.py", "--quick")
+    report = json.loads(out[out.index("\n{") :])
+    assert set(report["median"]) == {
+        "latency_p50_ms",
+        "latency_p99_ms",
+        "latency_max_ms",
+        "burst_per_s",
+        "burst_p99_ms",
+    }

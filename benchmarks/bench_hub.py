@@ -249,7 +249,7 @@ class Meter:
 
     @contextlib.contextmanager
     def phase(self, name: str) -> Iterator[None]:
-        wall = time.monotonic()
+        began, wall = time.time(), time.monotonic()
         server = cpu_seconds(self.server)
         loadgen = sum(cpu_seconds(pid) for pid in self.loadgen)
         machine = machine_busy_seconds()
@@ -259,6 +259,7 @@ class Meter:
         loadgen = sum(cpu_seconds(pid) for pid in self.loadgen) - loadgen
         machine = machine_busy_seconds() - machine
         self.phases[name] = {
+            "began": began,
             "wall_s": wall,
             "server_cpu_s": server,
             "server_pct": 100 * server / wall,
@@ -390,7 +391,7 @@ async def scenario(kind: str, pid: int, port: int, args: argparse.Namespace) -> 
             await asyncio.sleep(args.idle_seconds)
         figures["rss_mb"] = rss_mb(pid)
 
-        with meter.phase("steady"):
+        with meter.phase("steady"), profiled(pid, "steady", args.profile, kind):
             steady = await generator.asks_at_rate(args.ask_rate, args.ask_seconds)
         figures["steady_ask_p50_ms"] = steady["ms"]["p50"]
         figures["steady_ask_p99_ms"] = steady["ms"]["p99"]
@@ -533,7 +534,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: the smoke test")
     parser.add_argument(
         "--profile",
-        choices=["join"],
+        choices=["join", "steady"],
         help="sample the servers with py-spy during this phase (needs the dev extra)",
     )
     parser.add_argument("--json-notes", action="store_true", help="print every detail too")

@@ -51,6 +51,7 @@ from .agenda import Agenda, default_agenda
 from .clock import STORED_PREFIX, Clock, ClockError, Event, SessionClock
 from .dblock import DatabaseLock, StartError
 from .fdlimit import ensure_open_files
+from .gcpolicy import GcFreezer
 from .joining import join_command
 from .limits import Bucket
 from .room import Change, Question, Room, RoomError
@@ -183,6 +184,9 @@ class HubConfig:
     would otherwise mean a push to everyone four times a second."""
     fanout_slice: int = 200
     """Connections written to in one turn of the event loop when pushing to many."""
+    gc_freeze_step: int = 500
+    """Freeze long-lived objects out of the garbage collector's walks each time this many
+    more connections are open (see ``fireside.gcpolicy``); 0 leaves the collector alone."""
     hello_timeout: float = 10.0
     """Seconds a new connection has to send ``hello``."""
     write_buffer_limit: int = 1 << 20
@@ -278,6 +282,7 @@ class Hub:
         self._fanout: collections.deque[tuple[list[Peer], bytes, int]] = collections.deque()
         """Pushes still going out in slices, oldest first: (peers, frame, next index)."""
         self._fanout_task: asyncio.Task[None] | None = None
+        self._gc = GcFreezer(config.gc_freeze_step)
         self._version = 0
         """Bumped on every change that attendees can see: keys the welcome cache."""
         self._public_questions: tuple[int, int, str] | None = None
@@ -928,6 +933,7 @@ class Hub:
                 self.check_database()
                 self.flush()
                 self.drop_stalled()
+                self._gc.observe(len(self._peers))
             except Exception:  # pragma: no cover - a bug here must not stop the pushes
                 log.exception("push failed")
 

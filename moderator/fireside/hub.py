@@ -923,7 +923,14 @@ class Hub:
         if change.action is not None:
             self._push(self._moderators, {"type": "undo", "next": self.room.undo_summary()})
         self._dirty_votes |= change.vote_counts
-        self._version += 1
+        if (
+            change.vote_counts
+            or any(q.public for q in change.questions)
+            or any(q.public for q in change.previous.values())
+        ):
+            # Only what attendees can see invalidates their shared welcome: a stream of
+            # pending asks (moderated rooms) keeps it.
+            self._version += 1
 
     async def _tick(self) -> None:
         """Push coalesced vote counts and presence at most every ``push_interval``."""

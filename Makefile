@@ -23,6 +23,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_client.py --runs 20
 	$(BIN)/python benchmarks/bench_topics.py
 	$(BIN)/python benchmarks/bench_export.py
+	$(BIN)/python benchmarks/bench_pubsub.py --runs 3
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

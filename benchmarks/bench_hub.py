@@ -36,6 +36,8 @@ machine may be shared, and that is what makes runs differ. The hub runs with
 the rate limits never interfere.
 
 Prints a line per server and run, a table of medians (hub, floor, hub ÷ floor) and a JSON.
+``--profile join`` (or ``steady``) samples the servers with py-spy during that phase and
+writes collapsed stacks to the current directory (docs/performance.md shows how they read).
 """
 
 from __future__ import annotations

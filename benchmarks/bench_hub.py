@@ -18,19 +18,26 @@ processes, the real wire protocol, loopback). Phases, in order:
    counts the coalesced ``votes`` pushes it receives;
 5. reconnect storm: the ``--base`` attendees drop at once and reconnect at once with the
    same client ids; time until the last one has its welcome;
-6. connect up to ``--connections`` (5,000): RSS (VmRSS) and idle CPU of the server;
-7. one update reaching all of them, ``--updates`` times;
-8. sustained asks: ``--askers`` attendees each ask again as soon as their ack arrives;
-9. probe past ``--connections`` (``--probe``: 6,000, 7,000, 8,000, 10,000): each step must
-   connect every client within ``--probe-timeout`` and deliver one update to all of them.
+6. connect up to ``--connections`` minus ``--joining`` (4,000);
+7. join storm: ``--joining`` attendees (1,000) arrive at an even pace over
+   ``--join-seconds`` while those connected ask at ``--ask-rate``: ask→ack while the room
+   fills, and the newcomers' handshakes;
+8. the full room (5,000): RSS (VmRSS) and idle CPU of the server;
+9. steady room: ``--ask-rate`` asks per second for ``--ask-seconds`` with everyone connected;
+10. one update reaching all of them, ``--updates`` times, and the server's CPU per update;
+11. sustained asks: ``--askers`` attendees each ask again as soon as their ack arrives;
+12. the large room: connect up to ``--big`` (10,000); RSS, and one update reaching all of
+    them ``--updates`` times.
 
 The server's CPU (user+sys from /proc/PID/stat, all threads) is taken for every phase, and
 the load generator's, and what every other process on the machine used (/proc/stat): the
 machine may be shared, and that is what makes runs differ. The hub runs with
-``--max-connections`` raised above the probe and with per-minute limits raised so that
+``--max-connections`` raised above the large room and with per-minute limits raised so that
 the rate limits never interfere.
 
 Prints a line per server and run, a table of medians (hub, floor, hub ÷ floor) and a JSON.
+``--profile join`` (or ``steady``) samples the servers with py-spy during that phase and
+writes collapsed stacks to the current directory (docs/performance.md shows how they read).
 """
 
 from __future__ import annotations
@@ -65,10 +72,21 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 #: (key, label, target). Labels use {base} and {connections}.
 FIGURES: list[tuple[str, str, str]] = [
     ("connected", "attendees connected to one process", "{connections}"),
-    ("connected_max", "…and how far past that it goes (probe)", "report"),
+    ("connected_max", "attendees connected in the large-room phase", "{big}"),
     ("rss_mb", "server RSS with {connections} connected (MB)", "≤ 150"),
-    ("handshake_p50_ms", "handshake (connect→welcome) p50 (ms), ramp to {connections}", "—"),
-    ("handshake_p99_ms", "handshake (connect→welcome) p99 (ms)", "—"),
+    ("rss_big_mb", "server RSS with {big} connected (MB)", "≤ 250"),
+    ("handshake_p50_ms", "handshake (connect→welcome) p50 (ms), ramp to {start}", "—"),
+    ("handshake_p99_ms", "handshake (connect→welcome) p99 (ms), ramp to {start}", "—"),
+    ("join_ask_p50_ms", "ask→ack p50 (ms) while {joining} join {start}, {ask_rate} asks/s", "—"),
+    (
+        "join_ask_p99_ms",
+        "ask→ack p99 (ms) while {joining} join {start}, {ask_rate} asks/s",
+        "≤ 1.5× floor",
+    ),
+    ("join_handshake_p99_ms", "…newcomers' handshake (connect→welcome) p99 (ms)", "—"),
+    ("join_s", "…until the last newcomer's welcome (s)", "—"),
+    ("steady_ask_p50_ms", "ask→ack p50 (ms), {connections} connected, {ask_rate} asks/s", "—"),
+    ("steady_ask_p99_ms", "ask→ack p99 (ms), {connections} connected, {ask_rate} asks/s", "≤ 5"),
     ("update_base_p50_ms", "one update reaching all {base}: p50 (ms)", "—"),
     ("update_base_p99_ms", "one update reaching all {base}: p99 (ms)", "≤ 100, ≤ 1.5× floor"),
     ("update_base_max_ms", "one update reaching all {base}: max (ms)", "—"),
@@ -79,6 +97,10 @@ FIGURES: list[tuple[str, str, str]] = [
         "≤ 500, ≤ 1.5× floor",
     ),
     ("update_full_max_ms", "one update reaching all {connections}: max (ms)", "—"),
+    ("cpu_per_update_ms", "server CPU per update to {connections} (ms)", "≤ 1.3× floor"),
+    ("update_big_p50_ms", "one update reaching all {big}: p50 (ms)", "—"),
+    ("update_big_p99_ms", "one update reaching all {big}: p99 (ms)", "≤ 1,000, ≤ 1.5× floor"),
+    ("update_big_max_ms", "one update reaching all {big}: max (ms)", "—"),
     ("commit_ms", "moderator's approve → its ack (ms, at {base})", "—"),
     ("ask_ack_p50_ms", "ask→ack p50 (ms), {base} connected, {ask_rate} asks/s", "—"),
     ("ask_ack_p99_ms", "ask→ack p99 (ms), {base} connected, {ask_rate} asks/s", "≤ 10"),
@@ -90,7 +112,8 @@ FIGURES: list[tuple[str, str, str]] = [
     ("storm_s", "reconnect storm: {base} reconnect, last welcome (s)", "≤ 2"),
     ("storm_p50_s", "reconnect storm: median welcome (s)", "—"),
     ("storm_listen_drops", "reconnect storm: SYNs dropped, accept queue full", "—"),
-    ("cpu_connect_pct", "server CPU, ramp to {connections} (% of one core)", "—"),
+    ("cpu_connect_pct", "server CPU, ramp to {start} (% of one core)", "—"),
+    ("cpu_join_pct", "server CPU, join storm", "—"),
     ("cpu_idle_pct", "server CPU, {connections} connected and idle", "—"),
     ("cpu_asks_pct", "server CPU, {ask_rate} asks/s", "—"),
     ("cpu_update_pct", "server CPU, update phase at {connections}", "—"),
@@ -99,13 +122,14 @@ FIGURES: list[tuple[str, str, str]] = [
     ("cpu_sustained_pct", "server CPU, sustained asks", "—"),
     ("loadgen_cpu_update_pct", "load generator CPU, update phase at {connections}", "—"),
     ("others_cpu_asks_pct", "other processes' CPU during the ask→ack phase", "—"),
+    ("others_cpu_join_pct", "other processes' CPU during the join storm", "—"),
     ("others_cpu_run_pct", "other processes' CPU, mean over the phases", "—"),
 ]
 
 
 # --- the servers -----------------------------------------------------------------------
 def server_command(kind: str, args: argparse.Namespace, tmp: Path) -> list[str]:
-    limit = str(max([args.connections, *args.probe]) + 100)
+    limit = str(max(args.connections, args.big) + 100)
     if kind == "floor":
         return [
             sys.executable,
@@ -227,7 +251,7 @@ class Meter:
 
     @contextlib.contextmanager
     def phase(self, name: str) -> Iterator[None]:
-        wall = time.monotonic()
+        began, wall = time.time(), time.monotonic()
         server = cpu_seconds(self.server)
         loadgen = sum(cpu_seconds(pid) for pid in self.loadgen)
         machine = machine_busy_seconds()
@@ -237,12 +261,43 @@ class Meter:
         loadgen = sum(cpu_seconds(pid) for pid in self.loadgen) - loadgen
         machine = machine_busy_seconds() - machine
         self.phases[name] = {
+            "began": began,
             "wall_s": wall,
             "server_cpu_s": server,
             "server_pct": 100 * server / wall,
             "loadgen_pct": 100 * loadgen / wall,
             "others_pct": max(0.0, 100 * (machine - server - loadgen) / wall),
         }
+
+
+@contextlib.contextmanager
+def profiled(pid: int, phase: str, wanted: str | None, kind: str) -> Iterator[None]:
+    """Sample the server with py-spy during ``phase`` when ``--profile`` names it.
+
+    Writes collapsed stacks (one line per stack and its sample count, every thread, idle
+    time included) to ``py-spy-KIND-PHASE-PID.txt`` in the current directory.
+    """
+    spy = Path(sys.executable).with_name("py-spy")
+    if wanted != phase or not spy.exists():
+        yield
+        return
+    output = Path(f"py-spy-{kind}-{phase}-{pid}.txt").resolve()
+    command = [str(spy), "record", "--pid", str(pid), "--rate", "250", "--format", "raw"]
+    process = subprocess.Popen(
+        [*command, "--idle", "--nonblocking", "--output", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        print(f"  profile of {kind} during {phase}: {output}", flush=True)
 
 
 # --- one run against one server ------------------------------------------------------
@@ -272,7 +327,7 @@ async def scenario(kind: str, pid: int, port: int, args: argparse.Namespace) -> 
         figures["ask_ack_p99_ms"] = asks["ms"]["p99"]
         notes["asks"] = {k: v for k, v in asks.items() if k != "question_ids"}
         pending = list(asks["question_ids"])
-        needed = 2 * args.updates + args.vote_questions + len(args.probe)
+        needed = 2 * args.updates + args.vote_questions
         if len(pending) < needed:
             raise RuntimeError(f"need {needed} pending questions, have {len(pending)}")
 
@@ -315,21 +370,45 @@ async def scenario(kind: str, pid: int, port: int, args: argparse.Namespace) -> 
 
         with meter.phase("connect"):
             connected = await generator.connect_to(
-                args.connections, args.concurrency, args.connect_timeout
+                args.connections - args.joining, args.concurrency, args.connect_timeout
             )
-        figures["connected"] = connected["live"]
         figures["handshake_p50_ms"] = connected["handshake_ms"]["p50"]
         figures["handshake_p99_ms"] = connected["handshake_ms"]["p99"]
         notes["connect"] = connected
+        await asyncio.sleep(1.0)
+
+        with meter.phase("join"), profiled(pid, "join", args.profile, kind):
+            join = await generator.join_while_asking(
+                args.joining, args.ask_rate, args.join_seconds, args.concurrency
+            )
+        figures["join_ask_p50_ms"] = join["ms"]["p50"]
+        figures["join_ask_p99_ms"] = join["ms"]["p99"]
+        figures["join_handshake_p99_ms"] = join["handshake_ms"]["p99"]
+        figures["join_s"] = join["join_s"]
+        figures["connected"] = join["live"]
+        notes["join"] = {k: v for k, v in join.items() if k != "question_ids"}
+        pending.extend(join["question_ids"])
         await asyncio.sleep(1.0)
         with meter.phase("idle"):
             await asyncio.sleep(args.idle_seconds)
         figures["rss_mb"] = rss_mb(pid)
 
+        with meter.phase("steady"), profiled(pid, "steady", args.profile, kind):
+            steady = await generator.asks_at_rate(args.ask_rate, args.ask_seconds)
+        figures["steady_ask_p50_ms"] = steady["ms"]["p50"]
+        figures["steady_ask_p99_ms"] = steady["ms"]["p99"]
+        notes["steady"] = {k: v for k, v in steady.items() if k != "question_ids"}
+        pending.extend(steady["question_ids"])
+
         with meter.phase("update_full"):
             samples = await updates(args.updates)
         for key in ("p50", "p99", "max"):
             figures[f"update_full_{key}_ms"] = _median_of(samples, key)
+        # The phase's CPU minus what the server spends idle over as long, per update.
+        update_phase = meter.phases["update_full"]
+        idle_rate = meter.phases["idle"]["server_cpu_s"] / meter.phases["idle"]["wall_s"]
+        spent = update_phase["server_cpu_s"] - idle_rate * update_phase["wall_s"]
+        figures["cpu_per_update_ms"] = max(0.0, 1000 * spent / max(1, args.updates))
         notes["update_full"] = samples
 
         with meter.phase("sustained"):
@@ -337,24 +416,17 @@ async def scenario(kind: str, pid: int, port: int, args: argparse.Namespace) -> 
         figures["asks_per_s"] = sustained["per_s"]
         notes["sustained"] = sustained
 
-        figures["connected_max"] = connected["live"]
-        notes["probe"] = []
-        for step in args.probe:
-            with meter.phase(f"probe_{step}"):
-                reached = await generator.connect_to(step, args.concurrency, args.probe_timeout)
-            step_note: dict[str, Any] = {"step": step, "live": reached["live"]}
-            notes["probe"].append(step_note)
-            if reached["live"] < step:
-                step_note["failures"] = reached["failures"]
-                break
-            question_id = pending.pop(0)
-            approve = functools.partial(moderator.act, "approve", question_id)
-            sample = await generator.update_reach(approve, question_id, within=10)
-            step_note["update_ms"] = sample["ms"]
-            step_note["missing"] = sample["missing"]
-            if sample["missing"]:
-                break
-            figures["connected_max"] = step
+        with meter.phase("big"):
+            big = await generator.connect_to(args.big, args.concurrency, args.connect_timeout)
+        notes["big"] = {"connect": big}
+        figures["connected_max"] = big["live"]
+        await asyncio.sleep(1.0)
+        figures["rss_big_mb"] = rss_mb(pid)
+        with meter.phase("update_big"):
+            samples = await updates(args.updates)
+        for key in ("p50", "p99", "max"):
+            figures[f"update_big_{key}_ms"] = _median_of(samples, key)
+        notes["big"]["updates"] = samples
     finally:
         if moderator is not None:
             moderator.close()
@@ -362,6 +434,7 @@ async def scenario(kind: str, pid: int, port: int, args: argparse.Namespace) -> 
 
     for phase, key in (
         ("connect", "cpu_connect_pct"),
+        ("join", "cpu_join_pct"),
         ("idle", "cpu_idle_pct"),
         ("asks", "cpu_asks_pct"),
         ("update_full", "cpu_update_pct"),
@@ -372,6 +445,7 @@ async def scenario(kind: str, pid: int, port: int, args: argparse.Namespace) -> 
         figures[key] = meter.phases[phase]["server_pct"]
     figures["loadgen_cpu_update_pct"] = meter.phases["update_full"]["loadgen_pct"]
     figures["others_cpu_asks_pct"] = meter.phases["asks"]["others_pct"]
+    figures["others_cpu_join_pct"] = meter.phases["join"]["others_pct"]
     figures["others_cpu_run_pct"] = statistics.fmean(
         phase["others_pct"] for phase in meter.phases.values()
     )
@@ -406,6 +480,9 @@ def fmt(value: float) -> str:
 def table(medians: dict[str, dict[str, float]], args: argparse.Namespace) -> str:
     values = {
         "base": f"{args.base:,}",
+        "start": f"{args.connections - args.joining:,}",
+        "joining": f"{args.joining:,}",
+        "big": f"{args.big:,}",
         "connections": f"{args.connections:,}",
         "ask_rate": f"{args.ask_rate:g}",
         "askers": f"{args.askers:,}",
@@ -431,10 +508,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=5000)
     parser.add_argument("--base", type=int, default=1000, help="attendees in phases 1-5")
     parser.add_argument(
-        "--probe",
-        default="6000,7000,8000,10000",
-        help="connection counts to try past --connections",
+        "--joining", type=int, default=1000, help="attendees arriving in the join storm"
     )
+    parser.add_argument(
+        "--join-seconds", type=float, default=5.0, help="how long the join storm lasts"
+    )
+    parser.add_argument("--big", type=int, default=10000, help="attendees in the large room")
     parser.add_argument("--workers", type=int, default=4, help="load generator processes")
     parser.add_argument("--concurrency", type=int, default=16, help="handshakes per worker")
     parser.add_argument("--ask-rate", type=float, default=100.0)
@@ -446,25 +525,30 @@ def main() -> None:
     parser.add_argument("--sustain-seconds", type=float, default=5.0)
     parser.add_argument("--idle-seconds", type=float, default=3.0)
     parser.add_argument("--connect-timeout", type=float, default=120.0)
-    parser.add_argument("--probe-timeout", type=float, default=60.0)
     parser.add_argument("--storm-timeout", type=float, default=30.0)
     parser.add_argument(
-        "--run-timeout", type=float, default=300.0, help="seconds one server's run may take"
+        "--run-timeout", type=float, default=480.0, help="seconds one server's run may take"
     )
     parser.add_argument(
         "--hub-script",
         help="run this Python file instead of `fireside` (same arguments): to try a change",
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: the smoke test")
+    parser.add_argument(
+        "--profile",
+        choices=["join", "steady"],
+        help="sample the servers with py-spy during this phase (needs the dev extra)",
+    )
     parser.add_argument("--json-notes", action="store_true", help="print every detail too")
     args = parser.parse_args()
     if args.quick:
-        args.runs, args.connections, args.base, args.probe = 1, 20, 10, "25,30"
+        args.runs, args.connections, args.base, args.big = 1, 20, 10, 30
+        args.joining, args.join_seconds = 5, 1.0
         args.workers, args.ask_rate, args.ask_seconds, args.updates = 2, 20.0, 1.0, 2
         args.vote_questions, args.vote_seconds, args.askers = 4, 1.0, 5
         args.sustain_seconds, args.idle_seconds, args.run_timeout = 1.0, 0.5, 90.0
-    args.probe = [int(n) for n in args.probe.split(",") if n.strip()]
-    raise_nofile(max([args.connections, *args.probe]) * 2 + 1024)
+    # Every connection is a socket in the load generator, the floor or hub, and here.
+    raise_nofile(max(args.connections, args.big) * 2 + 1024)
 
     servers = [s.strip() for s in args.servers.split(",") if s.strip()]
     results: dict[str, list[dict[str, Any]]] = {s: [] for s in servers}
@@ -484,6 +568,9 @@ def main() -> None:
                     ("votes", "errors"),
                     ("storm", "failures"),
                     ("connect", "failures"),
+                    ("join", "errors"),
+                    ("join", "failures"),
+                    ("steady", "errors"),
                     ("sustained", "errors"),
                 )
                 if outcome["notes"][phase].get(field)
@@ -496,7 +583,7 @@ def main() -> None:
                 for name, phase in outcome["notes"]["phases"].items()
             )
             print(f"  phases: {walls}", flush=True)
-            print(f"  probe: {json.dumps(outcome['notes']['probe'])}", flush=True)
+            print(f"  large room: {json.dumps(outcome['notes']['big']['connect'])}", flush=True)
     medians = {
         kind: {
             key: statistics.median(r[key] for r in runs)
@@ -512,7 +599,8 @@ def main() -> None:
     report: dict[str, Any] = {
         "connections": args.connections,
         "base": args.base,
-        "probe": args.probe,
+        "joining": args.joining,
+        "big": args.big,
         "runs": args.runs,
         "workers": args.workers,
         "median": medians,

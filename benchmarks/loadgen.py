@@ -482,6 +482,53 @@ class Worker:
         await asyncio.gather(*tasks)
         return {"latencies": latencies, "errors": dict(errors), "question_ids": question_ids}
 
+    async def join_while_asking(
+        self,
+        count: int,
+        concurrency: int,
+        rate: float,
+        duration: float,
+        start_at: float,
+        within: float,
+    ) -> dict[str, Any]:
+        """People keep arriving while the first ones ask: from ``start_at``, open ``count``
+        new connections at an even pace over ``duration`` seconds (at most ``concurrency``
+        handshakes at once) while the clients already live ask at ``rate`` per second."""
+        deadline = start_at + duration + within
+        gate = asyncio.Semaphore(max(1, concurrency))
+        took: list[float] = []
+        welcomed: list[float] = []
+        failures: collections.Counter[str] = collections.Counter()
+        first = self.sequence
+
+        async def one(n: int) -> None:
+            await asyncio.sleep(max(0.0, start_at + n * duration / max(1, count) - time.time()))
+            async with gate:
+                left = deadline - time.time()
+                if left <= 0:
+                    failures["timeout"] += 1
+                    return
+                client_id = f"{self.prefix}w{self.number:02d}j{first + n:06d}"
+                client, seconds, failure = await self._open(client_id, min(left, 30.0))
+                if client is None:
+                    failures[failure] += 1
+                else:
+                    took.append(seconds)
+                    welcomed.append(time.time())
+
+        # The askers are the clients live before the joins start (asks_at_rate takes them).
+        asks = asyncio.ensure_future(self.asks_at_rate(rate, duration, start_at, within))
+        await asyncio.sleep(0)
+        await asyncio.gather(*(one(i) for i in range(count)))
+        asked = await asks
+        return {
+            **asked,
+            "took": took,
+            "last_welcome": max(welcomed, default=float("nan")),
+            "failures": dict(failures),
+            "live": len(self.live()),
+        }
+
     async def asks_flat_out(
         self, askers: int, duration: float, start_at: float, within: float
     ) -> dict[str, Any]:
@@ -749,6 +796,53 @@ class LoadGen:
             "ms": summary_ms(latencies),
             "errors": dict(errors),
             "question_ids": sorted(q for a in answers for q in a["question_ids"]),
+        }
+
+    async def join_while_asking(
+        self,
+        joining: int,
+        rate: float,
+        duration: float,
+        concurrency: int = 16,
+        within: float = 30.0,
+    ) -> dict[str, Any]:
+        """``joining`` new attendees arrive over ``duration`` seconds while those already
+        connected ask at ``rate`` per second: the ask→ack times and the handshakes."""
+        start = time.time() + 0.3
+        share = rate / self.count
+        answers = await self.each(
+            "join_while_asking",
+            [
+                {
+                    "count": n,
+                    "concurrency": concurrency,
+                    "rate": share,
+                    "duration": duration,
+                    "start_at": start + number / rate,
+                    "within": within,
+                }
+                for number, n in enumerate(self.split(joining))
+            ],
+            duration + within + 30,
+        )
+        latencies = [t for a in answers for t in a["latencies"]]
+        took = [t for a in answers for t in a["took"]]
+        errors: collections.Counter[str] = collections.Counter()
+        failures: collections.Counter[str] = collections.Counter()
+        for answer in answers:
+            errors.update(answer["errors"])
+            failures.update(answer["failures"])
+        last = [a["last_welcome"] for a in answers if a["took"]]
+        return {
+            "acked": len(latencies),
+            "ms": summary_ms(latencies),
+            "errors": dict(errors),
+            "question_ids": sorted(q for a in answers for q in a["question_ids"]),
+            "joined": len(took),
+            "handshake_ms": summary_ms(took),
+            "join_s": (max(last) - start) if last else float("nan"),
+            "failures": dict(failures),
+            "live": sum(a["live"] for a in answers),
         }
 
     async def asks_flat_out(

@@ -4,6 +4,7 @@ reports its figures, never how fast anything is: speed is measured in benchmarks
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,7 @@ def test_hub_benchmark_runs_and_reports_every_figure() -> None:
         "connected",
         "connected_max",
         "rss_mb",
+        "rss_big_mb",
         "handshake_p50_ms",
         "handshake_p99_ms",
         "update_base_p50_ms",
@@ -65,6 +67,16 @@ def test_hub_benchmark_runs_and_reports_every_figure() -> None:
         "update_full_p50_ms",
         "update_full_p99_ms",
         "update_full_max_ms",
+        "cpu_per_update_ms",
+        "update_big_p50_ms",
+        "update_big_p99_ms",
+        "update_big_max_ms",
+        "join_ask_p50_ms",
+        "join_ask_p99_ms",
+        "join_handshake_p99_ms",
+        "join_s",
+        "steady_ask_p50_ms",
+        "steady_ask_p99_ms",
         "commit_ms",
         "ask_ack_p50_ms",
         "ask_ack_p99_ms",
@@ -77,6 +89,7 @@ def test_hub_benchmark_runs_and_reports_every_figure() -> None:
         "storm_p50_s",
         "storm_listen_drops",
         "cpu_connect_pct",
+        "cpu_join_pct",
         "cpu_idle_pct",
         "cpu_asks_pct",
         "cpu_update_pct",
@@ -85,11 +98,13 @@ def test_hub_benchmark_runs_and_reports_every_figure() -> None:
         "cpu_sustained_pct",
         "loadgen_cpu_update_pct",
         "others_cpu_asks_pct",
+        "others_cpu_join_pct",
         "others_cpu_run_pct",
     }
     for server in ("floor", "hub"):
         assert set(report["median"][server]) == figures, server
         assert report["median"][server]["connected"] == 20
+        assert report["median"][server]["connected_max"] == 30
     assert "| figure | target | hub | floor | hub ÷ floor |" in out
 
 
@@ -111,3 +126,19 @@ def test_client_benchmark_runs_and_reports_every_figure() -> None:
     }
     assert report["median"]["installed_mb"] > 0
     assert {"websockets", "rich", "fireside-ask"} <= set(report["packages_mb"])
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server (Debian)")
+def test_pubsub_benchmark_runs_and_reports_every_figure() -> None:
+    """bench_pubsub.py starts its own Redis, fans messages out to two edges and prints the
+    figures docs/scaling.md uses."""
+    out = run_benchmark("bench_pubsub.py", "--quick")
+    report = json.loads(out[out.index("\n{") :])
+    assert set(report["median"]) == {
+        "latency_p50_ms",
+        "latency_p99_ms",
+        "latency_max_ms",
+        "burst_per_s",
+        "burst_p99_ms",
+    }

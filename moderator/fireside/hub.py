@@ -9,11 +9,17 @@ to ``websockets.broadcast``, which writes without waiting. Before writing, any c
 whose write buffer is over ``write_buffer_limit`` is aborted, because a client that stopped
 reading would otherwise make the buffer grow without bound (the keepalive ping cannot evict
 it: the ping waits behind the same full buffer).
+
+Fan-out to a large audience goes out in slices of ``fanout_slice`` connections with a turn of
+the event loop between them: writing to 5,000 sockets holds the loop for 100 ms or more, and
+an ask's ack would wait behind all of it. Pushes keep their order (one queue); a direct
+reply to one connection never waits behind the queue.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import errno
 import functools
@@ -21,6 +27,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import math
 import secrets
 import ssl
 import struct
@@ -45,6 +52,7 @@ from .agenda import Agenda, default_agenda
 from .clock import STORED_PREFIX, Clock, ClockError, Event, SessionClock
 from .dblock import DatabaseLock, StartError
 from .fdlimit import ensure_open_files
+from .gcpolicy import GcFreezer
 from .joining import join_command, page_url
 from .limits import Bucket
 from .room import Change, Question, Room, RoomError
@@ -172,6 +180,15 @@ class HubConfig:
     """Browser origins allowed to connect; terminal clients send no Origin and always may."""
     push_interval: float = 0.25
     """Seconds between coalesced vote and presence pushes (at most 4 per second)."""
+    attendee_presence_interval: float = 2.0
+    """Seconds between presence pushes to attendees while the count keeps changing.
+    Moderators and stage screens get it every ``push_interval``; a whole room arriving
+    would otherwise mean a push to everyone four times a second."""
+    fanout_slice: int = 200
+    """Connections written to in one turn of the event loop when pushing to many."""
+    gc_freeze_step: int = 500
+    """Freeze long-lived objects out of the garbage collector's walks each time this many
+    more connections are open (see ``fireside.gcpolicy``); 0 leaves the collector alone."""
     hello_timeout: float = 10.0
     """Seconds a new connection has to send ``hello``."""
     write_buffer_limit: int = 1 << 20
@@ -265,6 +282,16 @@ class Hub:
         self._database_gone = False
         self._dirty_votes: set[int] = set()
         self._last_presence = -1
+        self._last_attendee_presence = -1
+        self._attendee_presence_at = -math.inf
+        self._fanout: collections.deque[tuple[list[Peer], bytes, int]] = collections.deque()
+        """Pushes still going out in slices, oldest first: (peers, frame, next index)."""
+        self._fanout_task: asyncio.Task[None] | None = None
+        self._gc = GcFreezer(config.gc_freeze_step)
+        self._version = 0
+        """Bumped on every change that attendees can see: keys the welcome cache."""
+        self._public_questions: tuple[int, int, str] | None = None
+        """(room id, version, the public questions encoded), shared by every welcome."""
         self.peak_connected = 0
         self._stored_peak = 0
         self._pending: dict[ServerConnection, None] = {}
@@ -419,10 +446,11 @@ class Hub:
                     if connection.transport is not None:
                         connection.transport.abort()
                 await asyncio.wait([closed], timeout=self.config.close_grace)
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
+        for task in (self._ticker, self._fanout_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._writer is not None:
             await self._writer.close()
         if self.store is not None:
@@ -449,6 +477,7 @@ class Hub:
         # Writes decided on the old room carry its generation; the writer refuses them.
         room.generation = self._writer.generation
         self.room = room
+        self._version += 1
         self._index_duplicates()
         log.error(
             "reloaded %d questions from the database after a failed commit", len(room.questions)
@@ -606,7 +635,7 @@ class Hub:
         self._known_clients.add(client_id)
         # Join first, so that the welcome counts this attendee among the people connected.
         self._join(peer)
-        welcome = p.encode(self._welcome(peer)).encode("utf-8")
+        welcome = self._welcome_frame(peer).encode("utf-8")
         peer.queued += len(welcome)
         try:
             await ws.send(welcome, text=True)
@@ -692,11 +721,9 @@ class Hub:
 
     def _attendee_peers(self) -> int:
         """Open attendee connections (the connection cap counts these)."""
-        return (
-            len(self._peers)
-            - len(self._moderators)
-            - sum(1 for peer in self._public if peer.role == p.STAGE)
-        )
+        # Counted from the sets' sizes: every hello asks, so a walk over the room would
+        # make a room filling up quadratic.
+        return len(self._peers) - len(self._moderators) - len(self._stages)
 
     @property
     def connected(self) -> int:
@@ -736,12 +763,30 @@ class Hub:
         )
         return view
 
-    def _welcome(self, peer: Peer) -> dict[str, Any]:
+    def _welcome_frame(self, peer: Peer) -> str:
+        """The encoded welcome. Attendees and stage screens share one encoding of the public
+        questions per state version: with hundreds of questions, building and encoding them
+        for every arrival was most of a handshake's cost while a room fills."""
+        if peer.role == p.MODERATOR:
+            return p.encode(self._welcome(peer))
         room = self.room
-        questions: list[dict[str, Any]]
+        cached = self._public_questions
+        if cached is None or cached[0] != id(room) or cached[1] != self._version:
+            questions = [self.public_view(q) for q in room.questions.values() if q.public]
+            # '"questions":[...]', spliced into each welcome's own object below.
+            member = p.encode({"questions": questions})[1:-1]
+            cached = self._public_questions = (id(room), self._version, member)
+        head = p.encode(self._welcome(peer, with_questions=False))
+        return f"{head[:-1]},{cached[2]}}}"
+
+    def _welcome(self, peer: Peer, *, with_questions: bool = True) -> dict[str, Any]:
+        room = self.room
+        questions: list[dict[str, Any]] = []
         mine: list[dict[str, Any]] = []
         my_votes: list[int] = []
-        if peer.role == p.MODERATOR:
+        if not with_questions:
+            pass  # the caller adds them (``_welcome_frame``)
+        elif peer.role == p.MODERATOR:
             questions = [self.moderator_view(q) for q in room.questions.values()]
         else:
             questions = [self.public_view(q) for q in room.questions.values() if q.public]
@@ -771,10 +816,11 @@ class Hub:
             "connected": self.connected,
             "clock": self.clock_model.snapshot(self.session_time.now(), wall=self.clock()),
             "on_air": on_air.id if on_air else None,
-            "questions": questions,
             "mine": mine,
             "my_votes": my_votes,
         }
+        if with_questions:
+            welcome["questions"] = questions
         if peer.role == p.MODERATOR:
             welcome["undo"] = room.undo_summary()
             # A remote dashboard knows only the address it connected with (a tunnel,
@@ -794,8 +840,41 @@ class Hub:
 
     # --- sending -------------------------------------------------------------------
     def _push(self, peers: Iterable[Peer], message: dict[str, Any]) -> None:
-        """Send one message to many peers without waiting; drop any that stopped reading."""
+        """Send one message to many peers without waiting; drop any that stopped reading.
+
+        Encoded once for all of them. A small audience with nothing queued before it is
+        written to at once; otherwise the push joins the queue that goes out in slices.
+        """
         data = p.encode(message).encode("utf-8")
+        targets = list(peers)
+        if not self._fanout and len(targets) <= self.config.fanout_slice:
+            self._send(targets, data)
+            return
+        self._fanout.append((targets, data, 0))
+        if self._fanout_task is None:
+            self._fanout_task = asyncio.get_running_loop().create_task(
+                self._drain_fanout(), name="fireside-fanout"
+            )
+
+    async def _drain_fanout(self) -> None:
+        """Write queued pushes a slice at a time, yielding to the loop between slices."""
+        try:
+            while self._fanout:
+                targets, data, start = self._fanout[0]
+                end = start + max(1, self.config.fanout_slice)
+                self._send(targets[start:end], data)
+                if end < len(targets):
+                    self._fanout[0] = (targets, data, end)
+                else:
+                    self._fanout.popleft()
+                # Let acks and reads run between slices; a peer that left in the meantime
+                # has a closing transport and is skipped by ``_send``.
+                await asyncio.sleep(0)
+        finally:
+            self._fanout_task = None
+
+    def _send(self, peers: Iterable[Peer], data: bytes) -> None:
+        """Write one encoded frame to each peer now; drop any that stopped reading."""
         ready = []
         limit = self.config.write_buffer_limit
         for peer in peers:
@@ -811,7 +890,8 @@ class Hub:
         broadcast(ready, data, text=True)
 
     def _reply(self, peer: Peer, message: dict[str, Any]) -> None:
-        self._push((peer,), message)
+        """Answer one peer at once, ahead of any fan-out still going out in slices."""
+        self._send((peer,), p.encode(message).encode("utf-8"))
 
     # --- topics ----------------------------------------------------------------------
     def _suggest(self, question: Question) -> None:
@@ -914,6 +994,14 @@ class Hub:
         if change.action is not None:
             self._push(self._moderators, {"type": "undo", "next": self.room.undo_summary()})
         self._dirty_votes |= change.vote_counts
+        if (
+            change.vote_counts
+            or any(q.public for q in change.questions)
+            or any(q.public for q in change.previous.values())
+        ):
+            # Only what attendees can see invalidates their shared welcome: a stream of
+            # pending asks (moderated rooms) keeps it.
+            self._version += 1
 
     async def _tick(self) -> None:
         """Push coalesced vote counts and presence at most every ``push_interval``."""
@@ -923,6 +1011,7 @@ class Hub:
                 self.check_database()
                 self.flush()
                 self.drop_stalled()
+                self._gc.observe(len(self._peers))
             except Exception:  # pragma: no cover - a bug here must not stop the pushes
                 log.exception("push failed")
 
@@ -994,10 +1083,7 @@ class Hub:
                 public = {qid: n for qid, n in counts.items() if self.room.questions[qid].public}
                 if public:
                     self._push(self._public, {"type": "votes", "counts": _keyed(public)})
-        connected = self.connected
-        if connected != self._last_presence:
-            self._last_presence = connected
-            self._push(self._peers, {"type": "presence", "connected": connected})
+        self._push_presence()
         if self.peak_connected > self._stored_peak and self._writer is not None:
             if not self.check_database():
                 return
@@ -1008,6 +1094,23 @@ class Hub:
                 [meta_write("peak_connected", str(peak))], self.room.generation
             )
             stored.add_done_callback(lambda task: _report_peak(task, peak))
+
+    def _push_presence(self) -> None:
+        """The connected count: to moderators and stage screens on every tick it changed,
+        to attendees at most every ``attendee_presence_interval`` (a full room arriving
+        would otherwise get a push to everyone four times a second)."""
+        connected = self.connected
+        presence = {"type": "presence", "connected": connected}
+        if connected != self._last_presence:
+            self._last_presence = connected
+            self._push([*self._moderators, *self._stages], presence)
+        now = time.monotonic()
+        if (
+            connected != self._last_attendee_presence
+            and now - self._attendee_presence_at >= self.config.attendee_presence_interval
+        ):
+            self._last_attendee_presence, self._attendee_presence_at = connected, now
+            self._push([x for x in self._public if x.role == p.ATTENDEE], presence)
 
     # --- requests ------------------------------------------------------------------
     async def _dispatch(self, peer: Peer, frame: Any) -> None:

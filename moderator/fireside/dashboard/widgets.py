@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from datetime import tzinfo
 from typing import Any
@@ -14,7 +15,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import DataTable, Digits, Footer, ProgressBar, Static
 from textual.widgets._footer import FooterKey
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import DuplicateKey, Row, RowKey
 
 from fireside_ask.text import plural
 
@@ -71,6 +72,42 @@ class SessionHeader(Horizontal):
         set_text(self.query_one("#header-right", Static), right, layout=True)
 
 
+class _LazyRow:
+    """One row's cells, built the first time any of them is drawn.
+
+    A table holds every question of the session but shows a screenful: building the
+    ``Text`` cells of 5,000 rows was most of opening a large session.
+    """
+
+    __slots__ = ("table", "question", "built")
+
+    def __init__(self, table: QuestionTable, question: dict[str, Any]) -> None:
+        self.table, self.question = table, question
+        self.built: tuple[Text, ...] | None = None
+
+    def cells(self) -> tuple[Text, ...]:
+        if self.built is None:
+            self.built = self.table._cells(self.question)
+        return self.built
+
+
+class _LazyCell:
+    """A cell of a ``_LazyRow``: Rich asks it for its ``Text`` when drawing it."""
+
+    __slots__ = ("row", "index")
+
+    def __init__(self, row: _LazyRow, index: int) -> None:
+        self.row, self.index = row, index
+
+    def __rich__(self) -> Text:
+        return self.row.cells()[self.index]
+
+    @property
+    def plain(self) -> str:
+        """The cell's text without styles, as ``Text.plain``."""
+        return self.__rich__().plain
+
+
 class QuestionTable(DataTable[Any]):
     """A list of questions that keeps the cursor on the same question through updates."""
 
@@ -106,7 +143,8 @@ class QuestionTable(DataTable[Any]):
         self.kind = id if id in ("inbox", "queue") else "queue"
         self.layout_columns = self.LAYOUTS[self.kind]
         self._order: list[int] = []
-        self._rows: dict[int, tuple[Any, ...]] = {}
+        self._rows: dict[int, dict[str, Any]] = {}
+        """Each shown question as it was when its row was last drawn (a copy)."""
         self._questions: dict[int, dict[str, Any]] = {}
         self._text_width = 0
 
@@ -154,7 +192,7 @@ class QuestionTable(DataTable[Any]):
             return None
         return self._order[self.cursor_row]
 
-    def _cells(self, q: dict[str, Any]) -> tuple[Any, ...]:
+    def _cells(self, q: dict[str, Any]) -> tuple[Text, ...]:
         text = Text(q["text"], no_wrap=True, overflow="ellipsis")
         if q.get("edited"):
             text.append(" (edited)", style="dim")
@@ -193,18 +231,12 @@ class QuestionTable(DataTable[Any]):
                 if qid not in kept:
                     self.remove_row(str(qid))
                     del self._rows[qid]
-            for q in questions[len(survivors) :]:
-                cells = self._cells(q)
-                self._rows[q["id"]] = cells
-                self.add_row(*cells, key=str(q["id"]))
+            self._append(questions[len(survivors) :])
             self._update_cells(questions[: len(survivors)])
         else:
             self.clear()
             self._rows = {}
-            for q in questions:
-                cells = self._cells(q)
-                self._rows[q["id"]] = cells
-                self.add_row(*cells, key=str(q["id"]))
+            self._append(questions)
         changed = order != self._order
         self._order = order
         if changed and current in self._rows:
@@ -212,14 +244,56 @@ class QuestionTable(DataTable[Any]):
         elif changed and order:
             self.move_cursor(row=min(max(row, 0), len(order) - 1), animate=False)
 
+    def _append(self, questions: list[dict[str, Any]]) -> None:
+        """Add rows at the end, in one go.
+
+        ``DataTable.add_row`` re-sets the cursor (a reactive, with its validation and
+        watchers) for every row: over a third of opening a session of 5,000 questions.
+        The first row goes through ``add_row`` (which highlights the cursor once there is
+        a row); the rest are stored the same way and the cursor is set once at the end.
+        """
+        if not questions:
+            return
+        # Thousands of long-lived objects at once: the collector would walk the young
+        # ones again and again while they are made, for nothing (they all survive).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._append_rows(questions)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _append_rows(self, questions: list[dict[str, Any]]) -> None:
+        first, rest = questions[0], questions[1:]
+        self.add_row(*self._lazy_cells(first), key=str(first["id"]))
+        columns = [column.key for column in self.ordered_columns]
+        for q in rest:
+            key = RowKey(str(q["id"]))
+            if key in self._row_locations:
+                raise DuplicateKey(f"The row key {key!r} already exists.")
+            self._row_locations[key] = len(self.rows)
+            self._data[key] = dict(zip(columns, self._lazy_cells(q), strict=True))
+            self.rows[key] = Row(key, 1)
+            self._new_rows.add(key)
+        if rest:
+            self._require_update_dimensions = True
+            self.cursor_coordinate = self.cursor_coordinate
+            self._update_count += 1
+            self.check_idle()
+
+    def _lazy_cells(self, q: dict[str, Any]) -> list[_LazyCell]:
+        """Cells for ``q`` that are built only if drawn; remembers ``q`` as shown."""
+        self._rows[q["id"]] = dict(q)
+        row = _LazyRow(self, q)
+        return [_LazyCell(row, index) for index in range(len(self.layout_columns))]
+
     def _update_cells(self, questions: list[dict[str, Any]]) -> None:
         keys = [key for key, _ in self.layout_columns]
         for q in questions:
-            cells = self._cells(q)
-            if self._rows.get(q["id"]) != cells:
-                for column, value in zip(keys, cells, strict=True):
+            if self._rows.get(q["id"]) != q:
+                for column, value in zip(keys, self._lazy_cells(q), strict=True):
                     self.update_cell(str(q["id"]), column, value)
-                self._rows[q["id"]] = cells
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()

@@ -275,12 +275,11 @@ class Room:
             if question.state == p.REJECTED:
                 raise RoomError(p.INVALID_STATE, f"#{question.id} is rejected and takes no votes.")
         else:
-            # An attendee may vote for a question it sees listed (or saw, before a merge) or
-            # for its own; its vote goes where that question lives now, which must be
-            # listed too, or its own (the asker was told of the merge), and not rejected.
+            # An attendee's vote goes where the question lives now (after merges), which
+            # must be listed, or its own (the asker of a merged question was told of the
+            # merge), and never rejected: to its asker a rejected question is not there.
             own = client_id in (question.client_id, asked.client_id)
-            seen = asked.state in p.PUBLIC_STATES or client_id == asked.client_id
-            if not seen or asked.state == p.REJECTED or not (
+            if asked.state == p.REJECTED or not (
                 question.public or (own and question.state != p.REJECTED)
             ):
                 raise RoomError(p.NOT_FOUND, f"There is no question #{asked.id}.")

@@ -74,6 +74,7 @@ class Floor:
                     "server": "floor",
                     "role": role,
                     "client_id": hello.get("client_id"),
+                    "questions": [],
                 }
             )
         )

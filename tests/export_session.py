@@ -15,7 +15,6 @@ an overrun, a pause, an extension, an on-time segment and an early end of the Q&
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 import uuid
@@ -28,6 +27,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from fireside.hub import HubConfig
 from fireside.runner import HubThread
+from fireside_ask import protocol as p
 
 
 def at(clock_time: str) -> float:
@@ -202,18 +202,8 @@ class Wire:
         # on the incoming queue: a client that reads only its acks would otherwise stall
         # the closing handshake behind the updates it never read.
         self.ws: ClientConnection = connect(url, max_size=None, max_queue=None).__enter__()
-        hello: dict[str, Any] = {
-            "type": "hello",
-            "protocol": 1,
-            "role": role,
-            "client_id": client_id or uuid.uuid4().hex,
-        }
-        if token is not None:
-            hello["token"] = token
-        if name:
-            hello["name"] = name
-        self.ws.send(json.dumps(hello))
-        self.welcome = json.loads(self.ws.recv(timeout=5))
+        self.ws.send(p.encode(p.hello(role, client_id or uuid.uuid4().hex, name, token)))
+        self.welcome: dict[str, Any] = dict(p.decode_message(self.ws.recv(timeout=5)))
         assert self.welcome["type"] == "welcome", self.welcome
         self._next = 0
 
@@ -221,9 +211,9 @@ class Wire:
         """Send one request and return its ack (anything else fails the build)."""
         self._next += 1
         request_id = f"x{self._next}"
-        self.ws.send(json.dumps({**message, "request_id": request_id}))
+        self.ws.send(p.encode({**message, "request_id": request_id}))
         while True:
-            reply = json.loads(self.ws.recv(timeout=5))
+            reply: dict[str, Any] = dict(p.decode_message(self.ws.recv(timeout=5)))
             if reply.get("request_id") == request_id and reply["type"] in ("ack", "error"):
                 assert reply["type"] == "ack", (message, reply)
                 return reply

@@ -188,16 +188,20 @@ async def test_t_sets_the_topic_and_u_undoes(hub: Hub, url: str, connect: Any) -
 async def test_m_merges_into_the_most_similar_question_and_u_undoes(
     hub: Hub, url: str, connect: Any
 ) -> None:
-    """m offers the likeliest target first; the merged question leaves the list."""
+    """m offers the likeliest target first; the merged question leaves the list.
+
+    (Merges go only into a public question since issue 14: the target is approved first.)
+    """
     first, _other, third = await ask(
         connect,
         "Is Qwen better than Llama now?",
         "Will the slides be shared?",
         "Is Qwen now better than Llama?",
     )
+    await approve(connect, first)
     async with dashboard(url) as (app, pilot):
-        await until(pilot, lambda: len(rows(app, "inbox")) == 3)
-        await pilot.press("down", "down", "m")
+        await until(pilot, lambda: len(rows(app, "inbox")) == 2)
+        await pilot.press("down", "m")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         options = app.screen.query_one(OptionList)
         assert str(options.get_option_at_index(0).prompt).startswith(f"#{first} ")
@@ -418,7 +422,10 @@ async def test_quitting_writes_the_record_and_says_where(hub: Hub, url: str, tmp
 async def test_g_groups_questions_by_topic_and_m_acts_on_the_duplicate_hint(
     hub: Hub, url: str, connect: Any
 ) -> None:
-    """Suggested topics group the questions; a duplicate hint is offered first by m."""
+    """Suggested topics group the questions; a duplicate hint is offered first by m.
+
+    (Merges go only into a public question since issue 14: the hinted one is approved.)
+    """
     from textual.widgets import Tree
 
     from fireside.dashboard.screens import TopicsScreen
@@ -429,11 +436,12 @@ async def test_g_groups_questions_by_topic_and_m_acts_on_the_duplicate_hint(
         "Which GPU do I need to self-host a 70B model?",
         "Has Qwen overtaken Llama?",
     )
+    await approve(connect, first)
     async with dashboard(url) as (app, pilot):
-        await until(pilot, lambda: len(rows(app, "inbox")) == 3)
+        await until(pilot, lambda: len(rows(app, "inbox")) == 2)
         assert app.model.questions[third]["duplicate_of"] == first
         assert "≈" in row_text(app, "inbox", third)
-        await pilot.press("down", "down")
+        await pilot.press("down")
         preview = app.dashboard.query_one(QuestionPreview)
         assert f"possible duplicate of #{first}" in text_of(preview)
         await pilot.press("g")

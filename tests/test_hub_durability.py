@@ -144,7 +144,8 @@ async def test_resend_after_restart_returns_the_same_question(hub_config: HubCon
         client = await RawClient.open(url_of(second), client_id="resend-client")
         assert [q["id"] for q in client.welcome["mine"]] == [question_id]
         again = await acked(
-            client, {"type": "ask", "request_id": "lost-ack-1", "text": "Did this arrive? (resent)"}
+            # The same text: another text under this request_id is a conflict (issue 14).
+            client, {"type": "ask", "request_id": "lost-ack-1", "text": "Did this arrive?"}
         )
         assert again["question_id"] == question_id and again["duplicate"] is True
         rows = db_rows(hub_config.db_path, "SELECT id, text FROM questions")
@@ -275,7 +276,7 @@ async def test_every_acknowledged_question_survives_sigkill(tmp_path: Path) -> N
         client = await RawClient.open(url, client_id=client_id)
         assert question_id in {q["id"] for q in client.welcome["mine"]}
         again = await acked(
-            client, {"type": "ask", "request_id": request_id, "text": "resent after the crash"}
+            client, {"type": "ask", "request_id": request_id, "text": text}
         )
         assert again["question_id"] == question_id and again.get("duplicate") is True
         unacked = sorted(set(sent) - set(acks))

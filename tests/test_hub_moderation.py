@@ -139,7 +139,7 @@ async def votes_reaching(client: RawClient, question_id: int, count: int) -> dic
                 return client.backlog.pop(index)
         left = deadline - loop.time()
         assert left > 0, f"no votes push with #{question_id}={count}: {client.backlog}"
-        client.backlog.append(json.loads(await asyncio.wait_for(client.ws.recv(), left)))
+        client.backlog.append(await client.read(left))
 
 
 @pytest.fixture
@@ -466,7 +466,7 @@ async def test_pending_and_rejected_questions_never_reach_other_attendees(
     await act(moderator, "pin", pending, pinned=True)
     await act(moderator, "topic", pending, topic="landscape")
     await act(moderator, "reject", rejected)
-    await act(moderator, "merge", merged, into=pending)
+    await act(moderator, "merge", merged, into=visible)  # only into a public one
     await act(moderator, "reject", unrejected)
     await act(moderator, "undo")  # back to pending: still hidden
     # The author votes for their own pending question; the count must stay private too.

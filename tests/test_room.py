@@ -212,21 +212,19 @@ def test_vote_on_someone_elses_pending_question_is_not_found(room: Room) -> None
 
 
 def test_vote_on_a_rejected_question_is_refused(room: Room) -> None:
-    """Nobody can vote for a rejected question, not even its author."""
+    """Nobody can vote for a rejected question; to its author it is simply not there.
+
+    (The author got invalid_state before issue 14, which told them of a rejection that
+    ``mine`` hides; the moderator, who sees it, gets invalid_state.)
+    """
     question = ask(room, client="ada-client")
     room.act("reject", {"question_id": question.id}, now=T0)
     with refused(p.NOT_FOUND):
         room.vote("bob-client", question.id, True)
-    with refused(p.INVALID_STATE):
+    with refused(p.NOT_FOUND):
         room.vote("ada-client", question.id, True)
-
-
-@pytest.mark.parametrize("up", [None, 1, "yes"])
-def test_up_must_be_a_boolean(room: Room, up: object) -> None:
-    """A vote with "up" that is not true/false is a bad message."""
-    question = approved(room)
-    with refused(p.BAD_MESSAGE):
-        room.vote("bob-client", question.id, up)
+    with refused(p.INVALID_STATE):
+        room.vote("moderator-1", question.id, True, moderator=True)
 
 
 @pytest.mark.parametrize("question_id", ["1", 1.0, True, None])
@@ -349,15 +347,15 @@ ACTIONS: list[tuple[str, list[str], dict[str, Any], dict[int, dict[str, Any]]]] 
     ),
     (
         "merge",
-        [p.APPROVED, p.PENDING],
+        [p.PENDING, p.ANSWERED],
         {"question_id": 1, "into": 2},
-        {1: {"merged_into": 2}, 2: {"state": p.APPROVED, "approved_at": NOW}},
+        {1: {"merged_into": 2}, 2: {"state": p.ANSWERED}},
     ),
     (
         "merge",
-        [p.PENDING, p.PENDING],
+        [p.PENDING, p.APPROVED],
         {"question_id": 1, "into": 2},
-        {1: {"merged_into": 2}, 2: {"state": p.PENDING}},
+        {1: {"merged_into": 2}, 2: {"state": p.APPROVED}},
     ),
 ]
 ACTION_IDS = [f"{kind}-{'+'.join(states)}" for kind, states, _, _ in ACTIONS]
@@ -560,13 +558,18 @@ def test_action_not_allowed_in_the_current_state_is_invalid_state(
         ([p.APPROVED], {"question_id": 1, "into": 1}),
         ([p.APPROVED, p.REJECTED], {"question_id": 1, "into": 2}),
         ([p.ON_AIR, p.APPROVED], {"question_id": 1, "into": 2}),
+        ([p.APPROVED, p.PENDING], {"question_id": 1, "into": 2}),
+        ([p.PENDING, p.PENDING], {"question_id": 1, "into": 2}),
     ],
-    ids=["into-itself", "into-rejected", "on-air-question"],
+    ids=["into-itself", "into-rejected", "on-air-question", "into-pending", "pending-pending"],
 )
 def test_impossible_merge_is_invalid_state(
     room: Room, states: list[str], message: dict[str, Any]
 ) -> None:
-    """A question cannot merge into itself or a rejected one, and the one on air cannot move."""
+    """A question cannot merge into itself or one not public, and the one on air cannot move.
+
+    (Into a pending one was allowed and approved it by the way; issue 14 refuses it.)
+    """
     _setup(room, states)
     before = snapshot(room)
     with refused(p.INVALID_STATE):

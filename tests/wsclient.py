@@ -1,14 +1,19 @@
-"""A raw protocol client for tests, built only on the ``websockets`` library."""
+"""A raw protocol client for tests, built only on ``websockets`` and the protocol module.
+
+It sends whatever a test gives it (malformed frames too), and reads every frame through
+``protocol.decode_message``: a hub reply that does not match the schema fails the test.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import uuid
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+
+from fireside_ask import protocol as p
 
 _ids = itertools.count(1)
 
@@ -31,27 +36,21 @@ class RawClient:
         name: str | None = None,
     ) -> RawClient:
         ws = await connect(url, max_size=None, open_timeout=5)
-        hello: dict[str, Any] = {
-            "type": "hello",
-            "protocol": 1,
-            "role": role,
-            "client_id": client_id or uuid.uuid4().hex,
-        }
-        if token is not None:
-            hello["token"] = token
-        if name is not None:
-            hello["name"] = name
-        await ws.send(json.dumps(hello))
-        welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
-        return cls(ws, welcome)
+        await ws.send(p.encode(p.hello(role, client_id or uuid.uuid4().hex, name, token)))
+        welcome = p.decode_message(await asyncio.wait_for(ws.recv(), 5))
+        return cls(ws, dict(welcome))
 
     async def send(self, message: dict[str, Any] | str | bytes) -> None:
-        await self.ws.send(message if isinstance(message, (str, bytes)) else json.dumps(message))
+        await self.ws.send(message if isinstance(message, (str, bytes)) else p.encode(message))
+
+    async def read(self, timeout: float = 5) -> dict[str, Any]:
+        """The next frame from the hub, checked against the schema (backlog not consulted)."""
+        return dict(p.decode_message(await asyncio.wait_for(self.ws.recv(), timeout)))
 
     async def recv(self, timeout: float = 5) -> dict[str, Any]:
         if self.backlog:
             return self.backlog.pop(0)
-        return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+        return await self.read(timeout)
 
     async def expect(self, kind: str, timeout: float = 5, **fields: Any) -> dict[str, Any]:
         """Wait for the first message of ``kind`` whose fields match; keep the others."""
@@ -64,7 +63,7 @@ class RawClient:
             left = deadline - loop.time()
             if left <= 0:
                 raise TimeoutError(f"no {kind} {fields} within {timeout}s; got {self.backlog}")
-            message = json.loads(await asyncio.wait_for(self.ws.recv(), left))
+            message = await self.read(left)
             if _matches(message, kind, fields):
                 return message
             self.backlog.append(message)
@@ -82,7 +81,7 @@ class RawClient:
             left = deadline - loop.time()
             if left <= 0:
                 raise TimeoutError(f"no reply to {message}")
-            self.backlog.append(json.loads(await asyncio.wait_for(self.ws.recv(), left)))
+            self.backlog.append(await self.read(left))
 
     async def ask(self, text: str, **extra: Any) -> dict[str, Any]:
         return await self.request({"type": "ask", "text": text, **extra})

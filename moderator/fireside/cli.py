@@ -85,9 +85,10 @@ def add_hub_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=5000,
         metavar="N",
-        help="refuse attendees beyond N at hello; 16 more are kept for moderators and "
-        "stage screens (default: 5000); the hub raises its open-file limit (ulimit -n) "
-        "to fit N, or warns at start if it cannot",
+        help="refuse attendees beyond N at hello (rate_limited, then close 1008; an "
+        "attendee who dropped keeps its place for 60 s); 16 more are kept for moderators "
+        "and stage screens, and past those the handshake gets HTTP 503 (default: 5000); "
+        "the hub raises its open-file limit (ulimit -n) to fit N, or warns if it cannot",
     )
     parser.add_argument(
         "--max-chars",

@@ -46,13 +46,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fireside_ask import protocol as p
+
 from .agenda import Agenda
 
 WRAPUP_FRACTION = 0.2
 WRAPUP_MAX = 120.0
 STALE_START = 12 * 3600.0
 MAX_ADJUST = 24 * 3600
-COMMANDS = ("start", "pause", "resume", "toggle", "next", "back", "adjust")
+COMMANDS = p.CLOCK_COMMANDS
 
 READY, RUNNING, PAUSED, FINISHED = "ready", "running", "paused", "finished"
 

@@ -34,7 +34,7 @@ import struct
 import sys
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from websockets.http11 import Request, Response
 
 from fireside_ask import protocol as p
 from fireside_ask.protocol import ProtocolError
-from fireside_ask.text import clean_name, plural
+from fireside_ask.text import clean_name, clean_text, plural
 
 from .admission import GuardedConnection
 from .agenda import Agenda, default_agenda
@@ -91,6 +91,12 @@ DATABASE_GONE = (
 
 #: Connections kept free beyond ``max_connections`` for moderators and stage screens.
 RESERVED = 16
+
+#: Seconds a client refused for a full room (or too many stage screens) is told to wait.
+ROOM_FULL_RETRY = 10.0
+
+#: Moderator answers kept per moderator client id for resends.
+ANSWERS_KEPT = 256
 
 #: Connections allowed to wait for their ``hello`` at once, at least: beyond this the
 #: oldest waiting one is cut to let a new one in, so silent sockets cannot hold the door
@@ -146,6 +152,8 @@ class HubConfig:
     """Skip the moderation queue; ``None`` keeps the stored setting (default off)."""
     max_connections: int = 5000
     """Attendee connections beyond this are refused at ``hello`` ("the room is full")."""
+    place_hold: float = 60.0
+    """Seconds an attendee who left keeps its place in a full room (a dropped Wi-Fi)."""
     max_stages: int = 8
     """Stage screens open at once; more are refused at ``hello``, so that stage screens
     (which need no token) can never fill the moderators' reserve."""
@@ -224,9 +232,12 @@ class Peer:
     """Bytes of messages handed to this connection so far."""
     delivered_mark: int = 0
     """Bytes known delivered (queued minus backlog) at the last stall check."""
+    answering: dict[str, asyncio.Future[p.Ack | p.Error]] = field(default_factory=dict)
+    """Moderator requests being handled now, by request_id: ``_reply`` records the answer."""
 
 
-Handler = Callable[[Peer, dict[str, Any], str | None], Awaitable[None]]
+Handler = Callable[[Peer, Any, Any], Awaitable[None]]
+"""Handles one decoded request (its own message type) of a peer."""
 
 
 class Hub:
@@ -274,6 +285,12 @@ class Hub:
         self._limit_notices: dict[str, Bucket] = {}
         """Per (address, limit): so the moderator hears of a limit once a minute, not per hit."""
         self._known_clients: set[str] = set()
+        self._held: dict[str, float] = {}
+        """Attendees who left, with the monotonic time they did, oldest first: their
+        places stay theirs for ``place_hold`` seconds."""
+        self._answers: dict[str, dict[str, asyncio.Future[p.Ack | p.Error]]] = {}
+        """Per moderator client id, the answers to its latest requests by request_id, so
+        that a resend (a dashboard after a reconnect) gets the first answer and acts once."""
         """Client ids the hub has seen: they reconnect without counting as new."""
         self._inflight: dict[tuple[str, str], asyncio.Future[None]] = {}
         """Commits of asks not yet on disk, by (client_id, request_id): a resend waits."""
@@ -485,7 +502,7 @@ class Hub:
 
     # --- handshake -----------------------------------------------------------------
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        if request.path == "/healthz":
+        if request.path.partition("?")[0] == "/healthz":
             return connection.respond(200, "ok\n")
         tls = self.config.certfile is not None
         if not is_websocket(request):
@@ -542,11 +559,18 @@ class Hub:
         finally:
             self._leave(peer)
 
-    async def _refuse(self, ws: ServerConnection, code: str, message: str) -> None:
+    async def _refuse(
+        self,
+        ws: ServerConnection,
+        code: str,
+        message: str,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         try:
             # A client that does not read would hold a refusal forever.
             async with asyncio.timeout(self.config.close_grace):
-                await ws.send(p.encode(p.error(code, message)))
+                await ws.send(p.encode(p.error(code, message, request_id, retry_after)))
                 await ws.close(p.CLOSE_POLICY, message[:120])
         except ConnectionClosed:
             pass
@@ -562,35 +586,25 @@ class Hub:
         except ConnectionClosed:
             return None
         try:
-            message = p.decode(frame)
+            message = p.decode_request(frame)
         except ProtocolError as exc:
-            await self._refuse(ws, exc.code, exc.message)
+            await self._refuse(ws, exc.code, exc.message, exc.request_id)
             return None
+        request_id = message.get("request_id")
         if message["type"] != "hello":
-            await self._refuse(ws, p.BAD_MESSAGE, 'The first frame must be "hello".')
-            return None
-        version = message.get("protocol")
-        if type(version) is not int or version != p.PROTOCOL_VERSION:  # true == 1 in Python
-            await self._refuse(
-                ws,
-                p.UNSUPPORTED_PROTOCOL,
-                f"This hub speaks protocol {p.PROTOCOL_VERSION}; please update your client.",
-            )
+            await self._refuse(ws, p.BAD_MESSAGE, 'The first frame must be "hello".', request_id)
             return None
         role = message.get("role", p.ATTENDEE)
-        client_id = message.get("client_id")
+        client_id = message["client_id"]
         name = message.get("name")
-        if role not in p.ROLES:
-            await self._refuse(ws, p.BAD_MESSAGE, f"role must be one of {', '.join(p.ROLES)}.")
-            return None
-        if not isinstance(client_id, str) or not p.CLIENT_ID_PATTERN.fullmatch(client_id):
-            await self._refuse(ws, p.BAD_MESSAGE, "client_id must be 8-64 letters, digits, _ or -.")
-            return None
-        if name is not None and not isinstance(name, str):
-            await self._refuse(ws, p.BAD_MESSAGE, "name must be a string.")
-            return None
-        if role == p.ATTENDEE and self._attendee_peers() >= self.config.max_connections:
-            await self._refuse(ws, p.RATE_LIMITED, "The room is full; try again in a minute.")
+        if role == p.ATTENDEE and not self._has_place(client_id):
+            await self._refuse(
+                ws,
+                p.RATE_LIMITED,
+                "The room is full; try again in a minute.",
+                request_id,
+                retry_after=ROOM_FULL_RETRY,
+            )
             return None
         address = _remote(ws)
         if (
@@ -606,21 +620,37 @@ class Hub:
                 "for now (--new-clients-per-minute).",
             )
             await self._refuse(
-                ws, p.RATE_LIMITED, "Too many new people from your network; try again in a minute."
+                ws,
+                p.RATE_LIMITED,
+                "Too many new people from your network; try again in a minute.",
+                request_id,
+                retry_after=self._new_clients[address].retry_after(),
             )
             return None
         if role == p.STAGE and len(self._stages) >= self.config.max_stages:
             await self._refuse(
-                ws, p.RATE_LIMITED, f"{self.config.max_stages} stage screens are open already."
+                ws,
+                p.RATE_LIMITED,
+                f"{self.config.max_stages} stage screens are open already.",
+                request_id,
+                retry_after=ROOM_FULL_RETRY,
             )
             return None
         if role == p.MODERATOR:
             refusal = self._check_token(ws, message.get("token"))
             if refusal == p.RATE_LIMITED:
-                await self._refuse(ws, refusal, "Too many wrong tokens; wait a minute.")
+                await self._refuse(
+                    ws,
+                    refusal,
+                    "Too many wrong tokens; wait a minute.",
+                    request_id,
+                    retry_after=self._auth_failures[_remote(ws)].retry_after(),
+                )
                 return None
             if refusal is not None:
-                await self._refuse(ws, refusal, "The moderator token is missing or wrong.")
+                await self._refuse(
+                    ws, refusal, "The moderator token is missing or wrong.", request_id
+                )
                 return None
         if role == p.MODERATOR and isinstance(ws, GuardedConnection):
             ws.budget = None  # the token holder drives the session; never throttle it
@@ -633,6 +663,7 @@ class Hub:
             address=address,
         )
         self._known_clients.add(client_id)
+        self._held.pop(client_id, None)
         # Join first, so that the welcome counts this attendee among the people connected.
         self._join(peer)
         welcome = self._welcome_frame(peer).encode("utf-8")
@@ -716,8 +747,27 @@ class Hub:
             peers.discard(peer)
             if peer.role == p.ATTENDEE and not any(x.role == p.ATTENDEE for x in peers):
                 self._attendees -= 1
+                # Keep the place for a while: a dropped Wi-Fi comes back to a full room.
+                self._held.pop(peer.client_id, None)  # to the end: the newest hold
+                self._held[peer.client_id] = time.monotonic()
             if not peers:
                 del self._by_client[peer.client_id]
+
+    def _has_place(self, client_id: str) -> bool:
+        """Whether an attendee may join: a free place, or the one it held until a moment ago.
+
+        The places of attendees who left within ``place_hold`` seconds are kept for them,
+        so the room never goes over ``max_connections`` and a newcomer cannot take the
+        place of someone whose connection dropped.
+        """
+        cutoff = time.monotonic() - self.config.place_hold
+        while self._held:
+            oldest, since = next(iter(self._held.items()))
+            if since > cutoff:
+                break
+            del self._held[oldest]
+        held = len(self._held) - (client_id in self._held)
+        return self._attendee_peers() + held < self.config.max_connections
 
     def _attendee_peers(self) -> int:
         """Open attendee connections (the connection cap counts these)."""
@@ -839,7 +889,7 @@ class Hub:
         return page_url(self.config.host, self.port, self.config.certfile is not None)
 
     # --- sending -------------------------------------------------------------------
-    def _push(self, peers: Iterable[Peer], message: dict[str, Any]) -> None:
+    def _push(self, peers: Iterable[Peer], message: Mapping[str, Any]) -> None:
         """Send one message to many peers without waiting; drop any that stopped reading.
 
         Encoded once for all of them. A small audience with nothing queued before it is
@@ -889,8 +939,14 @@ class Hub:
             peer.queued += len(data)
         broadcast(ready, data, text=True)
 
-    def _reply(self, peer: Peer, message: dict[str, Any]) -> None:
-        """Answer one peer at once, ahead of any fan-out still going out in slices."""
+    def _reply(self, peer: Peer, message: p.Ack | p.Error | p.Pong) -> None:
+        """Answer one request of ``peer`` at once, ahead of any fan-out still going out in
+        slices (and remember the answer if a resend may ask)."""
+        request_id = message["request_id"]
+        if request_id is not None and message["type"] != "pong":
+            future = peer.answering.get(request_id)
+            if future is not None and not future.done():
+                future.set_result(message)
         self._send((peer,), p.encode(message).encode("utf-8"))
 
     # --- topics ----------------------------------------------------------------------
@@ -988,7 +1044,11 @@ class Hub:
         if on_air_before != on_air_now:
             current = self.room.on_air()
             self._push(
-                self._peers,
+                self._moderators,
+                {"type": "on_air", "question": self.moderator_view(current) if current else None},
+            )
+            self._push(
+                self._public,
                 {"type": "on_air", "question": self.public_view(current) if current else None},
             )
         if change.action is not None:
@@ -1116,7 +1176,7 @@ class Hub:
     async def _dispatch(self, peer: Peer, frame: Any) -> None:
         request_id = None
         try:
-            message = p.decode(frame)
+            message = p.decode_request(frame)
             kind, request_id = message["type"], message.get("request_id")
             if kind == "hello":
                 raise RoomError(p.NOT_ALLOWED, "This connection already said hello.")
@@ -1128,14 +1188,13 @@ class Hub:
                 if peer.role != p.MODERATOR:
                     raise RoomError(p.NOT_ALLOWED, "Only the moderator can do that.")
                 handler = self._handlers.get(kind, self._on_action)
+                if request_id is not None and kind != "export":
+                    await self._once(peer, request_id, handler, message)
+                    return
             elif kind in p.ATTENDEE_REQUESTS and peer.role == p.STAGE:
                 raise RoomError(p.NOT_ALLOWED, "The stage view is read-only.")
             else:
-                handler = self._handlers.get(kind)  # type: ignore[assignment]
-                if handler is None:
-                    raise ProtocolError(
-                        p.UNKNOWN_TYPE, f"Unknown message type {kind[:40]!r}.", request_id
-                    )
+                handler = self._handlers[kind]
             await handler(peer, message, request_id)
         except ProtocolError as exc:
             self._reply(peer, p.error(exc.code, exc.message, exc.request_id or request_id))
@@ -1143,7 +1202,43 @@ class Hub:
                 log.warning("closing %s: too many bad frames", peer.client_id[:8])
                 await peer.ws.close(p.CLOSE_POLICY, "Too many bad frames.")
         except RoomError as exc:
-            self._reply(peer, p.error(exc.code, exc.message, request_id))
+            self._reply(peer, p.error(exc.code, exc.message, request_id, exc.retry_after))
+
+    async def _once(
+        self, peer: Peer, request_id: str, handler: Handler, message: p.Request
+    ) -> None:
+        """Run a moderator request once per (client_id, request_id); a repeat gets its answer.
+
+        A dashboard that resends after a reconnect must not pin twice (a toggle) or undo
+        twice. The last ``ANSWERS_KEPT`` answers per moderator are kept; an ``internal``
+        failure is forgotten, so that sending again retries.
+        """
+        answers = self._answers.setdefault(peer.client_id, {})
+        first = answers.get(request_id)
+        if first is not None:
+            answer = dict(await asyncio.shield(first))
+            if answer["type"] == "ack":
+                answer["duplicate"] = True
+            self._reply(peer, answer)  # type: ignore[arg-type]
+            return
+        future: asyncio.Future[p.Ack | p.Error] = asyncio.get_running_loop().create_future()
+        answers[request_id] = future
+        while len(answers) > ANSWERS_KEPT:
+            del answers[next(iter(answers))]
+        peer.answering[request_id] = future
+        try:
+            await handler(peer, message, request_id)
+        except RoomError as exc:
+            self._reply(peer, p.error(exc.code, exc.message, request_id, exc.retry_after))
+        finally:
+            peer.answering.pop(request_id, None)
+            if not future.done() or (
+                future.result()["type"] == "error" and future.result().get("code") == p.INTERNAL
+            ):
+                if answers.get(request_id) is future:
+                    del answers[request_id]
+                if not future.done():
+                    future.cancel()
 
     def _queue(self, writes: list[Write]) -> asyncio.Future[None]:
         """Queue writes decided on the current room; call it in the step that decided them.
@@ -1177,21 +1272,17 @@ class Hub:
             )
         return writes
 
-    async def _on_ping(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
+    async def _on_ping(self, peer: Peer, message: p.Ping, request_id: str | None) -> None:
         self._reply(peer, {"type": "pong", "request_id": request_id})
 
-    async def _on_ask(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
-        if request_id is None:
-            raise ProtocolError(
-                p.BAD_MESSAGE, "ask needs a request_id, so that a resend is never stored twice."
-            )
+    async def _on_ask(self, peer: Peer, message: p.Ask, request_id: str) -> None:
         key = (peer.client_id, request_id)
         existing = self.room.requests.get(key)
         if existing is None:
             bucket = self._asks.setdefault(
                 peer.client_id, Bucket(self.config.questions_per_minute, 60.0)
             )
-            self.room.check_text(message.get("text"))
+            self.room.check_text(message["text"])
             if not self._allow(
                 self._address_asks, peer.address, self.config.questions_per_address_per_minute
             ):
@@ -1203,19 +1294,22 @@ class Hub:
                     "for now (--questions-per-address-per-minute).",
                 )
                 raise RoomError(
-                    p.RATE_LIMITED, "Too many questions from your network; try again in a minute."
+                    p.RATE_LIMITED,
+                    "Too many questions from your network; try again in a minute.",
+                    retry_after=self._address_asks[peer.address].retry_after(),
                 )
             if not bucket.take():
                 raise RoomError(
                     p.RATE_LIMITED,
                     f"You can ask {plural(self.config.questions_per_minute, 'question')} a minute; "
                     f"try again in {bucket.retry_after():.0f} s.",
+                    retry_after=bucket.retry_after(),
                 )
             now = self.clock()
             question, change = self.room.ask(
                 peer.client_id,
                 request_id,
-                message.get("text"),
+                message["text"],
                 now=now,
                 name=peer.name,
                 segment=self.current_segment(),
@@ -1243,32 +1337,36 @@ class Hub:
             # The hints are for the moderator: the attendee's ack never waits for them.
             asyncio.get_running_loop().call_soon(self._hint, question.id)
             return
+        if clean_text(message["text"]) != self.room.questions[existing].original_text:
+            raise RoomError(
+                p.CONFLICT,
+                f"request_id {request_id} was already used for another question; "
+                "use a new request_id for a new question.",
+            )
         pending = self._inflight.get(key)
         if pending is not None:
             await self._committed(pending)
         if self.room.requests.get(key) != existing:  # pragma: no cover - reloaded meanwhile
             raise RoomError(p.INTERNAL, "The hub could not save that; please try again.")
+        # No state: what became of the question is what `mine` and the pushes say, so a
+        # resend never tells an asker of a rejection that `mine` hides.
         self._reply(
             peer,
-            {
-                "type": "ack",
-                "request_id": request_id,
-                "question_id": existing,
-                "state": self.room.questions[existing].state,
-                "duplicate": True,
-            },
+            {"type": "ack", "request_id": request_id, "question_id": existing, "duplicate": True},
         )
 
-    async def _on_vote(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
+    async def _on_vote(self, peer: Peer, message: p.Vote, request_id: str | None) -> None:
         bucket = self._votes.setdefault(peer.client_id, Bucket(self.config.votes_per_minute, 60.0))
         if not bucket.take():
             raise RoomError(
                 p.RATE_LIMITED,
                 f"You can vote {plural(self.config.votes_per_minute, 'time')} a minute; "
                 f"try again in {bucket.retry_after():.0f} s.",
+                retry_after=bucket.retry_after(),
             )
+        up = message.get("up", True)
         question, change = self.room.vote(
-            peer.client_id, message.get("question_id"), message.get("up", True)
+            peer.client_id, message["question_id"], up, moderator=peer.role == p.MODERATOR
         )
         key = (question.id, peer.client_id)
         if change.votes:
@@ -1289,7 +1387,7 @@ class Hub:
                 "type": "ack",
                 "request_id": request_id,
                 "question_id": question.id,
-                "up": message.get("up", True),
+                "up": up,
                 "votes": self.room.vote_count(question.id),
                 # False for a repeated vote (or taking back one never given), so the
                 # client can say "you already voted" rather than "voted".
@@ -1298,7 +1396,9 @@ class Hub:
         )
         self._announce(change)
 
-    async def _on_action(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
+    async def _on_action(
+        self, peer: Peer, message: p.QuestionAction, request_id: str | None
+    ) -> None:
         now = self.clock()
         change = self.room.act(message["type"], message, now=now, segment=self.current_segment())
         await self._committed(self._queue(self._change_writes(change, now)))
@@ -1316,7 +1416,7 @@ class Hub:
         self._announce(change)
         self._learn(change)
 
-    async def _on_undo(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
+    async def _on_undo(self, peer: Peer, message: p.Undo, request_id: str | None) -> None:
         change = self.room.undo()
         await self._committed(self._queue(self._change_writes(change, self.clock())))
         assert change.action is not None
@@ -1333,20 +1433,16 @@ class Hub:
         self._announce(change)
 
     async def _on_settings(
-        self, peer: Peer, message: dict[str, Any], request_id: str | None
+        self, peer: Peer, message: p.SettingsRequest, request_id: str | None
     ) -> None:
-        auto_approve = message.get("auto_approve")
-        if not isinstance(auto_approve, bool):
-            raise RoomError(p.BAD_MESSAGE, '"auto_approve" must be true or false.')
+        auto_approve = message["auto_approve"]
         await self._committed(self._queue([meta_write("auto_approve", json.dumps(auto_approve))]))
         self.room.auto_approve = auto_approve
         self._reply(peer, {"type": "ack", "request_id": request_id})
         self._push(self._peers, {"type": "settings", "auto_approve": auto_approve})
 
-    async def _on_clock(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
-        action, seconds = message.get("action"), message.get("seconds", 0)
-        if not isinstance(action, str):
-            raise RoomError(p.BAD_MESSAGE, '"action" must be a clock command.')
+    async def _on_clock(self, peer: Peer, message: p.ClockRequest, request_id: str | None) -> None:
+        action, seconds = message["action"], message.get("seconds", 0)
         now, wall = self.session_time.now(), self.clock()
         before = self.clock_model
         trial = Clock.replay(before.agenda, list(before.events))
@@ -1363,13 +1459,11 @@ class Hub:
         self._reply(peer, {"type": "ack", "request_id": request_id, "clock": event.kind})
         self._push(self._peers, snapshot)
 
-    async def _on_export(self, peer: Peer, message: dict[str, Any], request_id: str | None) -> None:
+    async def _on_export(self, peer: Peer, message: p.Export, request_id: str | None) -> None:
         """The session's Markdown record, rendered from the database off the event loop."""
         from .export import render_export
 
         names, pending = message.get("names", False), message.get("include_pending", False)
-        if not isinstance(names, bool) or not isinstance(pending, bool):
-            raise RoomError(p.BAD_MESSAGE, '"names" and "include_pending" must be booleans.')
         markdown = await asyncio.get_running_loop().run_in_executor(
             None,
             lambda: render_export(self.config.db_path, names=names, include_pending=pending),

@@ -10,6 +10,8 @@ Decisions recorded here, where the next reader will look:
   to the next question is how a moderator says the last one is done. Undo restores both.
 - A pending question may go on air directly (it is approved on the way); an answered one
   may go back on air.
+- A merge goes only into a public question (approved, on air or answered): merging into
+  a pending one would publish it without anyone approving it.
 - Merging keeps both questions. The merged one stays in the store with ``merged_into`` set
   and disappears from the lists; the target's count is the number of distinct people who
   voted for either, so the votes of both are summed and a person who voted for both counts
@@ -21,7 +23,7 @@ Decisions recorded here, where the next reader will look:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,10 +36,12 @@ MAX_TOPIC_CHARS = 40
 class RoomError(Exception):
     """A request the rules refuse; ``code`` is the protocol error code."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retry_after = retry_after
+        """Seconds until a ``rate_limited`` request may succeed (sent as ``retry_after``)."""
 
 
 @dataclass
@@ -90,7 +94,7 @@ class Action:
     after: list[dict[str, Any]]
     undone: bool = False
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> p.UndoSummary:
         return {"action_id": self.id, "kind": self.kind, "question_id": self.question_id}
 
 
@@ -192,7 +196,7 @@ class Room:
     def on_air(self) -> Question | None:
         return next((q for q in self.questions.values() if q.state == p.ON_AIR), None)
 
-    def undo_summary(self) -> dict[str, Any] | None:
+    def undo_summary(self) -> p.UndoSummary | None:
         action = self._last_action()
         return action.summary() if action else None
 
@@ -255,18 +259,30 @@ class Room:
             )
         return cleaned
 
-    def vote(self, client_id: str, question_id: Any, up: Any) -> tuple[Question, Change]:
-        """Give or take back one vote; voting on a merged question votes for its target."""
-        if not isinstance(up, bool):
-            raise RoomError(p.BAD_MESSAGE, '"up" must be true or false.')
+    def vote(
+        self, client_id: str, question_id: int, up: bool, *, moderator: bool = False
+    ) -> tuple[Question, Change]:
+        """Give or take back one vote; voting on a merged question votes for its target.
+
+        A client votes on what it can see. An attendee sees public questions and its own
+        that ``mine`` shows (not rejected); anything else is ``not_found``, so a vote never
+        tells an asker of a rejection. A moderator sees every question: a rejected one is
+        ``invalid_state``.
+        """
         asked = self.get(question_id)
         question = self.questions[self.root(asked.id)]
-        # The asker of a merged question may vote for it even when it went into a
-        # question still pending: they were told their vote counts there.
-        if not question.public and client_id not in (question.client_id, asked.client_id):
-            raise RoomError(p.NOT_FOUND, f"There is no question #{asked.id}.")
-        if question.state == p.REJECTED:
-            raise RoomError(p.INVALID_STATE, f"Question #{question.id} cannot take votes.")
+        if moderator:
+            if question.state == p.REJECTED:
+                raise RoomError(p.INVALID_STATE, f"#{question.id} is rejected and takes no votes.")
+        else:
+            # An attendee's vote goes where the question lives now (after merges), which
+            # must be listed, or its own (the asker of a merged question was told of the
+            # merge), and never rejected: to its asker a rejected question is not there.
+            own = client_id in (question.client_id, asked.client_id)
+            if asked.state == p.REJECTED or not (
+                question.public or (own and question.state != p.REJECTED)
+            ):
+                raise RoomError(p.NOT_FOUND, f"There is no question #{asked.id}.")
         change = Change()
         if up and not self.has_voted(client_id, question.id):
             self.votes.setdefault(question.id, set()).add(client_id)
@@ -283,9 +299,14 @@ class Room:
 
     # --- moderator actions ---------------------------------------------------------
     def act(
-        self, kind: str, message: dict[str, Any], *, now: float, segment: str | None = None
+        self, kind: str, message: Mapping[str, Any], *, now: float, segment: str | None = None
     ) -> Change:
-        """Apply one moderator action from its protocol message; it becomes undoable."""
+        """Apply one moderator action from its message, as ``protocol.decode_request`` read it.
+
+        The message's fields are already of their declared kinds (the decoder refused any
+        other); it becomes undoable. Which states each action applies to is
+        ``protocol.ACTION_STATES``.
+        """
         question = self.get(message.get("question_id"))
         if question.merged_into is not None:
             raise RoomError(
@@ -298,24 +319,25 @@ class Room:
             touched.setdefault(target.id, dataclasses.replace(target))
             return target
 
-        def require(states: Iterable[str], verb: str) -> None:
-            if question.state not in states:
-                raise RoomError(
-                    p.INVALID_STATE,
-                    f"#{question.id} is {question.state.replace('_', ' ')} and cannot be {verb}.",
-                )
+        verbs = {"approve": "approved", "reject": "rejected", "on_air": "put on air"}
+        verbs.update(answered="marked answered", merge="merged")
+        if kind not in p.ACTION_STATES:
+            raise RoomError(p.UNKNOWN_TYPE, f"Unknown moderator action {kind!r}.")
+        if question.state not in p.ACTION_STATES[kind]:
+            raise RoomError(
+                p.INVALID_STATE,
+                f"#{question.id} is {question.state.replace('_', ' ')} and cannot be "
+                f"{verbs.get(kind, 'changed')}.",
+            )
 
         if kind == "approve":
-            require((p.PENDING, p.REJECTED), "approved")
             touch(question)
             question.state, question.approved_at = p.APPROVED, now
         elif kind == "reject":
-            require((p.PENDING, p.APPROVED), "rejected")
             touch(question)
             question.state = p.REJECTED
             question.pinned = False
         elif kind == "on_air":
-            require((p.PENDING, p.APPROVED, p.ANSWERED), "put on air")
             current = self.on_air()
             if current is not None and current.id != question.id:
                 touch(current)
@@ -326,15 +348,11 @@ class Room:
             question.state, question.on_air_at = p.ON_AIR, now
             question.on_air_segment, question.answered_at = segment, None
         elif kind == "answered":
-            require((p.ON_AIR, p.APPROVED), "marked answered")
             touch(question)
             question.state, question.answered_at = p.ANSWERED, now
         elif kind in ("pin", "edit", "topic", "merge"):
-            require((p.PENDING, p.APPROVED, p.ON_AIR, p.ANSWERED), "changed")
             if kind == "pin":
                 pinned = message.get("pinned", not question.pinned)
-                if not isinstance(pinned, bool):
-                    raise RoomError(p.BAD_MESSAGE, '"pinned" must be true or false.')
                 touch(question)
                 question.pinned = pinned
             elif kind == "edit":
@@ -343,8 +361,6 @@ class Room:
                 question.text = text
             elif kind == "topic":
                 topic = message.get("topic")
-                if topic is not None and not isinstance(topic, str):
-                    raise RoomError(p.BAD_MESSAGE, '"topic" must be a string or null.')
                 topic = clean_text(topic)[:MAX_TOPIC_CHARS] if topic else None
                 touch(question)
                 question.topic = topic or None
@@ -352,20 +368,22 @@ class Room:
                 target = self.get(message.get("into"))
                 if target.id == question.id:
                     raise RoomError(p.INVALID_STATE, "A question cannot be merged into itself.")
-                if target.merged_into is not None or target.state == p.REJECTED:
+                if target.merged_into is not None:
                     raise RoomError(
-                        p.INVALID_STATE, f"#{target.id} cannot take a merge in its state."
+                        p.INVALID_STATE,
+                        f"#{target.id} was merged into #{target.merged_into}; merge into that one.",
                     )
-                if question.state == p.ON_AIR:
-                    raise RoomError(p.INVALID_STATE, "The question on air cannot be merged.")
+                if target.state not in p.MERGE_INTO_STATES:
+                    # Merging into a question nobody approved would publish it by the way.
+                    raise RoomError(
+                        p.INVALID_STATE,
+                        f"#{target.id} is {target.state}: approve it first, or merge it into "
+                        f"#{question.id} instead.",
+                    )
                 touch(question)
                 touch(target)
                 question.merged_into, question.pinned = target.id, False
-                if target.state == p.PENDING and question.state != p.PENDING:
-                    target.state, target.approved_at = p.APPROVED, now
                 self._reindex()
-        else:
-            raise RoomError(p.UNKNOWN_TYPE, f"Unknown moderator action {kind!r}.")
 
         action = Action(
             id=self.next_action_id,

@@ -446,8 +446,13 @@ class Session:
                 "it is not a Fireside hub."
             ) from None
         try:
-            message = p.decode(frame)
-        except p.ProtocolError:
+            message: Message = dict(p.decode_message(frame))
+        except p.ProtocolError as exc:
+            if exc.kind:
+                raise NotAHub(
+                    f"{self.url} answered hello with {clean_text(exc.kind)[:40]!r}, "
+                    "not welcome: it is not a Fireside hub."
+                ) from None
             raise NotAHub(
                 f"{self.url} answered hello with something that is not a Fireside "
                 "message: it is not a Fireside hub."
@@ -520,9 +525,9 @@ class Session:
 
     def _receive(self, frame: Any) -> None:
         try:
-            message = p.decode(frame)
+            message: Message = dict(p.decode_message(frame))
         except p.ProtocolError:
-            return  # a hub bug or a hostile hub: skip the frame, keep the connection
+            return  # a newer hub's message, a hub bug or a hostile hub: skip the frame, keep the connection
         kind, request_id = message["type"], message.get("request_id")
         if kind in ("ack", "error") and request_id in self.pending:
             request = self.pending[request_id]

@@ -69,18 +69,9 @@ HIGH_CONTRAST = Theme(
     dark=True,
 )
 
-#: Which question states each question action applies to (the footer hides the others).
-APPLIES: dict[str, frozenset[str]] = {
-    "approve": frozenset({p.PENDING, p.REJECTED}),
-    "reject": frozenset({p.PENDING, p.APPROVED}),
-    "on_air": frozenset({p.PENDING, p.APPROVED, p.ANSWERED}),
-    "answered": frozenset({p.ON_AIR, p.APPROVED}),
-    "pin": frozenset({p.PENDING, p.APPROVED, p.ON_AIR, p.ANSWERED}),
-    "edit": frozenset({p.PENDING, p.APPROVED, p.ON_AIR, p.ANSWERED}),
-    "topic": frozenset({p.PENDING, p.APPROVED, p.ON_AIR, p.ANSWERED}),
-    "merge": frozenset({p.PENDING, p.APPROVED, p.ANSWERED}),
-    "view": frozenset({p.PENDING, p.APPROVED, p.ON_AIR, p.ANSWERED, p.REJECTED}),
-}
+#: Which question states each key's action applies to (the footer hides the others): the
+#: hub's own table, plus viewing, which applies to any question.
+APPLIES: dict[str, frozenset[str]] = {**p.ACTION_STATES, "view": frozenset(p.STATES)}
 COMPACT_HEIGHT = 30
 NARROW_WIDTH = 110
 CLOCK_KEYS = Binding.Group("Clock")

@@ -58,6 +58,9 @@ class HubLink:
         self._ws: Any = None
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
+        # The hub answers a repeated request_id from the same client_id with its first
+        # answer: ids must never repeat, even if a client_id is reused across runs.
+        self._id_prefix = uuid.uuid4().hex[:8]
 
     @property
     def online(self) -> bool:
@@ -81,7 +84,7 @@ class HubLink:
                 ) as ws:
                     hello = p.hello(self.role, self.client_id, token=self.token)
                     await ws.send(p.encode(hello))
-                    welcome = p.decode(await ws.recv())
+                    welcome: dict[str, Any] = dict(p.decode_message(await ws.recv()))
                     if welcome["type"] == "error":
                         raise LinkRefused(
                             str(welcome.get("message", "refused")), str(welcome.get("code", ""))
@@ -93,7 +96,10 @@ class HubLink:
                     self.on_status("online", self.url)
                     self.on_message(welcome)
                     async for frame in ws:
-                        message = p.decode(frame)
+                        try:
+                            message: dict[str, Any] = dict(p.decode_message(frame))
+                        except p.ProtocolError:
+                            continue  # a newer hub's message (or a broken one): skip it
                         self._resolve(message)
                         self.on_message(message)
             except LinkRefused as exc:
@@ -118,7 +124,7 @@ class HubLink:
         for future in self._pending.values():
             if not future.done():
                 future.set_result(
-                    p.error("offline", "Not connected to the hub; the action was not sent.")
+                    dict(p.error("offline", "Not connected to the hub; the action was not sent."))
                 )
         self._pending.clear()
 
@@ -132,8 +138,8 @@ class HubLink:
     async def request(self, message: dict[str, Any]) -> dict[str, Any]:
         """Send a request; return the hub's ``ack`` or ``error`` (an ``error`` if offline)."""
         if self._ws is None:
-            return p.error("offline", "Not connected to the hub; the action was not sent.")
-        request_id = f"d{next(self._ids)}"
+            return dict(p.error("offline", "Not connected to the hub; the action was not sent."))
+        request_id = f"d{self._id_prefix}-{next(self._ids)}"
         message = {**message, "request_id": request_id}
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
@@ -142,4 +148,4 @@ class HubLink:
             return await asyncio.wait_for(future, self.request_timeout)
         except Exception:
             self._pending.pop(request_id, None)
-            return p.error("offline", "The hub did not answer in time; check the connection.")
+            return dict(p.error("offline", "The hub did not answer in time; check the connection."))

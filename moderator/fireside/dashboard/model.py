@@ -206,12 +206,12 @@ class Model:
         }
 
     def merge_targets(self, question_id: int) -> list[dict[str, Any]]:
-        """Questions this one could merge into, the most similar first."""
+        """Questions this one could merge into (public ones), the most similar first."""
         source = self.questions.get(question_id)
         if source is None:
             return []
         candidates = [
-            q for q in self.live() if q["id"] != question_id and q["state"] not in (p.REJECTED,)
+            q for q in self.live() if q["id"] != question_id and q["state"] in p.MERGE_INTO_STATES
         ]
         hint = source.get("duplicate_of")
         return sorted(

@@ -155,6 +155,19 @@ async def test_field_of_the_wrong_kind_is_a_bad_message_naming_it(
     assert any(f'"{k}"' in reply["message"] for k in named), reply
 
 
+@pytest.mark.parametrize("stray", [5, {"a": 1}, ["x"]], ids=["int", "object", "list"])
+async def test_an_undeclared_field_of_any_kind_is_ignored(connect: Connect, stray: Any) -> None:
+    """A field a request does not declare (here client_id after hello) is ignored, never a crash."""
+    moderator = await connect("moderator")
+    question = await asked(moderator, "Something to act on")
+    reply = await moderator.request(
+        {"type": "approve", "question_id": question, "client_id": stray}
+    )
+    assert reply["type"] == "ack", reply
+    # Still connected and served:
+    assert (await moderator.request({"type": "pin", "question_id": question}))["type"] == "ack"
+
+
 @configure(bad_frames_per_minute=3)
 async def test_fields_of_the_wrong_kind_count_toward_the_bad_frame_limit(
     connect: Connect,

@@ -641,7 +641,9 @@ def _decode(frame: Any, table: dict[str, Any]) -> dict[str, Any]:
             request_id,
         )
     checked = _fields(message, cls, request_id)
-    client_id = checked.get("client_id")
+    # Only where the message declares it (hello): elsewhere a client_id is an undeclared
+    # field, ignored like any other, whatever its kind.
+    client_id = checked.get("client_id") if "client_id" in _hints(cls) else None
     if table is REQUESTS and client_id is not None and not CLIENT_ID_PATTERN.fullmatch(client_id):
         raise ProtocolError(
             BAD_MESSAGE, "client_id must be 8-64 letters, digits, _ or -.", request_id

@@ -41,6 +41,8 @@ try:  # the C version, as websockets itself uses
 except ImportError:  # pragma: no cover - a build without the extension
     from websockets.utils import apply_mask
 
+from fireside_ask import protocol as p
+
 #: A worker that gets no command for this long assumes its parent is gone and exits.
 IDLE_EXIT = 900.0
 
@@ -249,6 +251,10 @@ class Client(asyncio.Protocol):
                 self._message(message, now)
 
     def _message(self, data: bytes, now: float) -> None:
+        # Read with json, not the protocol's checking decoder: thousands of connections share
+        # this process, which must not become the bottleneck it measures. Every test client
+        # (tests/wsclient.py) reads the hub's frames through ``decode_message``, so the
+        # schema is checked there.
         message = json.loads(data)
         kind = message.get("type")
         if kind in ("ack", "pong", "error"):
@@ -387,7 +393,7 @@ class Worker:
             client.last_vote_push = now
 
     def hello(self, client_id: str) -> dict[str, Any]:
-        return {"type": "hello", "protocol": 1, "role": "attendee", "client_id": client_id}
+        return dict(p.hello("attendee", client_id))
 
     def next_request_id(self, letter: str) -> str:
         self.request_ids += 1
@@ -935,13 +941,7 @@ class Moderator:
 
     @classmethod
     async def open(cls, host: str, port: int, token: str, within: float = 30.0) -> Moderator:
-        hello = {
-            "type": "hello",
-            "protocol": 1,
-            "role": "moderator",
-            "client_id": "loadgen-moderator",
-            "token": token,
-        }
+        hello = dict(p.hello("moderator", "loadgen-moderator", token=token))
         client, _, failure = await open_client(host, port, hello, within, lambda *a: None)
         if client is None:
             raise ConnectionError(f"the moderator could not connect: {failure}")

@@ -37,6 +37,7 @@ from fireside.hub import HubConfig  # noqa: E402
 from fireside.room import Question  # noqa: E402
 from fireside.runner import HubThread  # noqa: E402
 from fireside.store import Store, question_write, vote_write  # noqa: E402
+from fireside_ask import protocol as p  # noqa: E402
 
 TOKEN = "bench-token"
 WORDS = (
@@ -82,11 +83,7 @@ async def settle(pilot: Any, condition: Any, step: float = 0.002, within: float 
 
 async def hello(url: str) -> Any:
     ws = await connect(url, max_size=None)
-    await ws.send(
-        json.dumps(
-            {"type": "hello", "protocol": 1, "role": "attendee", "client_id": uuid.uuid4().hex}
-        )
-    )
+    await ws.send(json.dumps(p.hello("attendee", uuid.uuid4().hex)))
     await ws.recv()
     return ws
 

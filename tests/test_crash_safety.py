@@ -20,6 +20,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from fireside_ask import protocol as p
+
 from .conftest import TOKEN
 from .test_hub_durability import free_port, serve, serve_command
 
@@ -61,16 +63,7 @@ class Asker:
             await asyncio.sleep(arrival)
             ws = await connect(url, open_timeout=10)
             try:
-                await ws.send(
-                    json.dumps(
-                        {
-                            "type": "hello",
-                            "protocol": 1,
-                            "role": "attendee",
-                            "client_id": self.client_id,
-                        }
-                    )
-                )
+                await ws.send(json.dumps(p.hello("attendee", self.client_id)))
                 await ws.recv()
                 for rid, text in self.asked.items():
                     if rid not in self.acked:

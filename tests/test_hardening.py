@@ -24,6 +24,7 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from fireside.hub import Hub, HubConfig
+from fireside_ask import protocol as p
 
 from .conftest import TOKEN
 from .test_hub_durability import free_port, serve, serve_command
@@ -33,9 +34,7 @@ pytestmark = pytest.mark.anyio
 
 
 def hello_frame(role: str = "attendee", **extra: Any) -> str:
-    return json.dumps(
-        {"type": "hello", "protocol": 1, "role": role, "client_id": uuid.uuid4().hex, **extra}
-    )
+    return json.dumps({**p.hello(role, uuid.uuid4().hex), **extra})
 
 
 async def close_code(ws: Any, within: float = 5.0) -> int | None:

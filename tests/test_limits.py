@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from fireside.cli import build_parser, hub_config
 from fireside.hub import Hub, HubConfig
+from fireside_ask import protocol as p
 
 from .conftest import TOKEN
 from .wsclient import RawClient
@@ -53,8 +54,7 @@ async def raw_websocket(port: int) -> tuple[asyncio.StreamReader, asyncio.Stream
 
 
 def hello(role: str = "attendee", **extra: Any) -> bytes:
-    message = {"type": "hello", "protocol": 1, "role": role, "client_id": os.urandom(8).hex()}
-    return json.dumps({**message, **extra}).encode()
+    return json.dumps({**p.hello(role, os.urandom(8).hex()), **extra}).encode()
 
 
 async def moderator_gets_in(hub: Hub) -> dict[str, Any]:

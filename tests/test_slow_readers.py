@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from fireside_ask import protocol as p
+
 from .conftest import TOKEN
 from .test_hub_durability import free_port, serve, serve_command
 from .wsclient import RawClient
@@ -66,7 +68,7 @@ class RawPeer:
         )
         response = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
         assert response.startswith(b"HTTP/1.1 101"), response
-        hello = {"type": "hello", "protocol": 1, "role": "attendee", "client_id": uuid.uuid4().hex}
+        hello = p.hello("attendee", uuid.uuid4().hex)
         writer.write(masked_text_frame(json.dumps(hello)))
         await writer.drain()
         return cls(reader, writer)

@@ -341,6 +341,7 @@ class Welcome(_WelcomeBase, total=False):
     my_votes: list[int]
     undo: Optional[UndoSummary]
     join: str
+    join_url: str
 
 
 class QuestionPush(TypedDict):

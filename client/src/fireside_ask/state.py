@@ -189,12 +189,7 @@ class HubState:
                 # can say where it went and where it was.
                 self.questions[qid] = {**before, "merged_into": into}
         elif message["type"] == "votes":
-            for key, count in message["counts"].items():
-                # The schema says the keys are strings; that they are ids is ours to check.
-                try:
-                    qid = int(key)
-                except ValueError:
-                    continue
+            for qid, count in p.vote_counts(message).items():
                 if qid in self.questions:
                     self.questions[qid]["votes"] = count
         elif message["type"] == "on_air":

@@ -132,8 +132,8 @@ class Model:
         elif message["type"] == "question_removed":
             self.questions.pop(message["id"], None)
         elif message["type"] == "votes":
-            for key, count in message["counts"].items():
-                counted = self.questions.get(int(key))
+            for qid, count in p.vote_counts(message).items():
+                counted = self.questions.get(qid)
                 if counted is not None:
                     counted["votes"] = count
         elif message["type"] == "on_air":

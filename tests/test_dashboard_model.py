@@ -61,6 +61,13 @@ def test_vote_pushes_update_counts_and_removed_questions_leave() -> None:
     assert 2 not in model.questions
 
 
+def test_vote_counts_keyed_by_something_other_than_an_id_are_skipped() -> None:
+    """A vote push with a key that is not a question id leaves the dashboard running."""
+    model = model_with(question(1))
+    model.apply({"type": "votes", "counts": {"x": 4, "1": 7}})
+    assert model.questions[1]["votes"] == 7
+
+
 def test_merge_targets_offer_the_most_similar_question_first() -> None:
     """Merging offers the question that shares the most words first."""
     model = model_with(

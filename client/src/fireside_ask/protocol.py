@@ -341,6 +341,7 @@ class Welcome(_WelcomeBase, total=False):
     my_votes: list[int]
     undo: Optional[UndoSummary]
     join: str
+    join_url: str
 
 
 class QuestionPush(TypedDict):
@@ -667,6 +668,21 @@ def decode_message(frame: Any) -> ServerMessage:
     A client skips a frame this refuses: ``unknown_type`` is a newer hub's message.
     """
     return _decode(frame, MESSAGES)  # type: ignore[return-value]
+
+
+def vote_counts(push: VotesPush) -> dict[int, int]:
+    """The counts of a ``votes`` push by question id.
+
+    JSON keys are strings, so the schema can only say the keys are strings: a key that is
+    not a whole number names no question and is skipped.
+    """
+    counts = {}
+    for key, count in push["counts"].items():
+        try:
+            counts[int(key)] = count
+        except ValueError:
+            continue
+    return counts
 
 
 # === writing ===========================================================================

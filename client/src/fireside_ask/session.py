@@ -39,7 +39,7 @@ from websockets.exceptions import (
 from . import __version__
 from . import protocol as p
 from .config import Config, new_request_id
-from .state import Event, HubState, Message, question_id
+from .state import Event, HubState, Message
 from .text import clean_text
 
 #: The welcome carries every visible question, so it can be far larger than the 1 MiB
@@ -423,7 +423,7 @@ class Session:
             clean_text(str(error.get("message") or reason)),
         )
 
-    async def _hello(self, ws: ClientConnection) -> Message:
+    async def _hello(self, ws: ClientConnection) -> p.Welcome:
         self._last_error = None
         try:
             await ws.send(p.encode(p.hello(p.ATTENDEE, self.client_id, self.name)))
@@ -446,7 +446,7 @@ class Session:
                 "it is not a Fireside hub."
             ) from None
         try:
-            message: Message = dict(p.decode_message(frame))
+            message = p.decode_message(frame)
         except p.ProtocolError as exc:
             if exc.kind:
                 raise NotAHub(
@@ -457,17 +457,13 @@ class Session:
                 f"{self.url} answered hello with something that is not a Fireside "
                 "message: it is not a Fireside hub."
             ) from None
-        if message["type"] == "error" and message.get("code") == p.RATE_LIMITED:
+        if message["type"] == "error" and message["code"] == p.RATE_LIMITED:
             # A full room: not a refusal of this attendee, so keep trying with backoff.
-            raise _Transient(
-                clean_text(str(message.get("message") or "The room is full."))
-            )
+            raise _Transient(clean_text(message["message"] or "The room is full."))
         if message["type"] == "error":
             raise Refused(
-                str(message.get("code") or "error"),
-                clean_text(
-                    str(message.get("message") or "The hub refused the connection.")
-                ),
+                message["code"] or "error",
+                clean_text(message["message"] or "The hub refused the connection."),
             )
         if message["type"] != "welcome":
             raise NotAHub(
@@ -525,37 +521,36 @@ class Session:
 
     def _receive(self, frame: Any) -> None:
         try:
-            message: Message = dict(p.decode_message(frame))
+            message = p.decode_message(frame)
         except p.ProtocolError:
             return  # a newer hub's message, a hub bug or a hostile hub: skip the frame, keep the connection
-        kind, request_id = message["type"], message.get("request_id")
-        if kind in ("ack", "error") and request_id in self.pending:
-            request = self.pending[request_id]
-            if kind == "ack" and request.message["type"] == "vote":
+        if (message["type"] == "ack" or message["type"] == "error") and (
+            message["request_id"] in self.pending
+        ):
+            request = self.pending[message["request_id"]]
+            if message["type"] == "ack" and request.message["type"] == "vote":
                 self._apply_vote(request.message, message)
-            elif kind == "ack" and question_id(message.get("question_id")) is not None:
+            elif message["type"] == "ack" and "question_id" in message:
                 self.state.mine.add(message["question_id"])
-            self._settle(request, message)
+            self._settle(request, dict(message))
             return
-        if kind == "error":
-            self._last_error = message
-        try:
-            events = self.state.apply(message)
-        except (TypeError, ValueError, KeyError, AttributeError):
-            return  # a malformed push: ignore it rather than drop the connection
-        for event in events:
+        if message["type"] == "error":
+            self._last_error = dict(message)
+        # Decoded, so the reducer gets every declared field in its declared kind.
+        for event in self.state.apply(message):
             self._emit(event)
 
-    def _apply_vote(self, request: Message, ack: Message) -> None:
-        qid = question_id(ack.get("question_id"))
+    def _apply_vote(self, request: Message, ack: p.Ack) -> None:
+        qid = ack.get("question_id")
         if qid is None:
             return
         if request.get("up", True):
             self.state.my_votes.add(qid)
         else:
             self.state.my_votes.discard(qid)
-        if qid in self.state.questions and isinstance(ack.get("votes"), int):
-            self.state.questions[qid]["votes"] = ack["votes"]
+        votes = ack.get("votes")
+        if qid in self.state.questions and votes is not None:
+            self.state.questions[qid]["votes"] = votes
 
 
 class _Kept(SessionError):

@@ -2,14 +2,16 @@
 
 Plain data and rules, no I/O: ``HubState.apply_welcome`` takes the whole picture from
 ``welcome`` and ``HubState.apply`` folds in each pushed message, returning the ``Event``s
-worth telling the user about. Anything malformed is skipped (a hub could be buggy or
-hostile); message types this client does not know are passed on and otherwise ignored.
+worth telling the user about. Both take messages as ``protocol.decode_message`` returns
+them: a frame that fails decoding (malformed, or a newer hub's type) is skipped before it
+gets here, so the reducer checks only what the schema leaves open.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from . import protocol as p
 
@@ -26,7 +28,7 @@ class Event:
     """
 
     kind: str
-    message: Message = field(default_factory=dict)
+    message: Mapping[str, Any] = field(default_factory=dict)
     before: Message | None = None
     """For ``question`` and ``question_removed``: the question as it was, if known."""
     mine: bool = False
@@ -39,18 +41,13 @@ def question_id(value: Any) -> int | None:
     return value
 
 
-def _clock_of(message: Message) -> Message | None:
-    """The segment clock in a message: a ``clock`` push, or the ``clock`` of ``welcome``.
-
-    Any other message that names a ``segment`` object (a future ``agenda`` push) counts too.
-    """
-    if message.get("type") == "clock":
+def _clock_of(message: p.ServerMessage) -> p.ClockPush | None:
+    """The segment clock in a message: a ``clock`` push, or the ``clock`` of ``welcome``."""
+    # mypy narrows the union of TypedDicts on their Literal ``type``: no casts needed.
+    if message["type"] == "clock":
         return message
-    clock = message.get("clock")
-    if isinstance(clock, dict):
-        return clock
-    if message.get("type") != "question" and isinstance(message.get("segment"), dict):
-        return message
+    if message["type"] == "welcome":
+        return message.get("clock")
     return None
 
 
@@ -102,9 +99,8 @@ class HubState:
     def _limit(self, key: str, default: int) -> int:
         """A limit the hub announced in ``welcome``, else the protocol's default."""
         value = self.limits.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            return default
-        return value
+        # The schema makes a limit a whole number; that it is positive is ours to check.
+        return value if value is not None and value > 0 else default
 
     def visible(self) -> list[Message]:
         """Questions to list: on air first, then pinned, then by votes, then oldest first."""
@@ -123,59 +119,45 @@ class HubState:
             ),
         )
 
-    def _store(self, view: Any) -> Message | None:
-        if not isinstance(view, dict) or question_id(view.get("id")) is None:
-            return None
-        self.questions[view["id"]] = view
-        return view
+    def _store(self, view: p.QuestionView) -> Message:
+        # Kept as the plain dict it is at run time (no copy): the views and renderers read
+        # questions loosely, and the event that carries this view shows the same object.
+        stored = cast(Message, view)
+        self.questions[view["id"]] = stored
+        return stored
 
-    def apply_welcome(self, welcome: Message) -> list[Event]:
+    def apply_welcome(self, welcome: p.Welcome) -> list[Event]:
         """Take the whole state from ``welcome``; return the events it means on top of it."""
-        session = welcome.get("session")
-        self.session = session if isinstance(session, dict) else {}
+        self.session = welcome.get("session", {})
         self.questions = {}
         self.mine = set()
-        for view in welcome.get("questions") or ():
+        for view in welcome["questions"]:
             self._store(view)
-        for view in welcome.get("mine") or ():
-            stored = self._store(view)
-            if stored is not None:
-                self.mine.add(stored["id"])
-        self.my_votes = {
-            qid
-            for qid in (welcome.get("my_votes") or ())
-            if question_id(qid) is not None
-        }
-        on_air = welcome.get("on_air")
-        if isinstance(on_air, dict):  # a whole question rather than its id
-            stored = self._store(on_air)
-            on_air = stored["id"] if stored is not None else None
-        self.on_air = question_id(on_air)
-        self._presence(welcome.get("connected"))
+        for view in welcome.get("mine", []):
+            self.mine.add(self._store(view)["id"])
+        self.my_votes = set(welcome.get("my_votes", []))
+        self.on_air = welcome.get("on_air")
+        self.connected = welcome.get("connected", self.connected)
         settings = welcome.get("settings")
-        if isinstance(settings, dict):
-            self.auto_approve = bool(settings.get("auto_approve"))
+        if settings is not None:
+            self.auto_approve = settings["auto_approve"]
         limits = welcome.get("limits")
-        self.limits = limits if isinstance(limits, dict) else {}
+        self.limits = dict(limits) if limits is not None else {}
         return self._apply_clock(_clock_of(welcome))
 
-    def _presence(self, value: Any) -> None:
-        if isinstance(value, int) and not isinstance(value, bool):
-            self.connected = value
-
-    def _apply_clock(self, clock: Message | None) -> list[Event]:
+    def _apply_clock(self, clock: p.ClockPush | None) -> list[Event]:
         if clock is None:
             return []
         events = []
-        state = clock.get("state")
-        state = state if isinstance(state, str) else None
+        state = clock["state"]
         if state == "finished" and self.clock_state not in (None, "finished"):
             events.append(Event("finished", clock))
         self.clock_state = state
         segment = clock.get("segment")
+        # A segment is an object the schema does not describe further: check its id here.
         if (
-            state in (None, "running", "paused")
-            and isinstance(segment, dict)
+            state in ("running", "paused")
+            and segment is not None
             and isinstance(segment.get("id"), str)
         ):
             if self.segment is None or self.segment.get("id") != segment["id"]:
@@ -185,44 +167,37 @@ class HubState:
             self.segment = None  # not started yet, or over
         return events
 
-    def apply(self, message: Message) -> list[Event]:
+    def apply(self, message: p.ServerMessage) -> list[Event]:
         """Apply one pushed message; return the events it means for the user."""
-        kind = message["type"]
-        events = [Event(kind, message)]
-        if kind == "question":
-            view = message.get("question")
-            before = None
-            if isinstance(view, dict) and question_id(view.get("id")) is not None:
-                before = self.questions.get(view["id"])
-            if self._store(view) is None:
+        events = [Event(message["type"], message)]
+        # Each comparison with a Literal ``type`` narrows ``message`` to that TypedDict.
+        if message["type"] == "question":
+            view = message["question"]
+            if not isinstance(view, dict):
+                # The decoder never lets this through; callers that feed the reducer raw
+                # dicts (the tests do) get "ignored" rather than an exception.
                 return []
-            events[0].before = before
-        elif kind == "question_removed":
-            qid = question_id(message.get("id"))
-            if qid is not None:
-                before = events[0].before = self.questions.pop(qid, None)
-                events[0].mine = qid in self.mine
-                into = question_id(message.get("merged_into"))
-                if into is not None and before is not None:
-                    # Kept (out of the list) so that a vote for it, or an undone merge,
-                    # can say where it went and where it was.
-                    self.questions[qid] = {**before, "merged_into": into}
-        elif kind == "votes":
-            counts = message.get("counts")
-            if isinstance(counts, dict):
-                for key, count in counts.items():
-                    try:
-                        qid = int(key)
-                    except ValueError:
-                        continue
-                    if qid in self.questions and isinstance(count, int):
-                        self.questions[qid]["votes"] = count
-        elif kind == "on_air":
-            view = self._store(message.get("question"))
-            self.on_air = view["id"] if view is not None else None
-        elif kind == "presence":
-            self._presence(message.get("connected"))
-        elif kind == "settings" and isinstance(message.get("auto_approve"), bool):
+            events[0].before = self.questions.get(view["id"])
+            self._store(view)
+        elif message["type"] == "question_removed":
+            qid = message["id"]
+            before = events[0].before = self.questions.pop(qid, None)
+            events[0].mine = qid in self.mine
+            into = message["merged_into"]
+            if into is not None and before is not None:
+                # Kept (out of the list) so that a vote for it, or an undone merge,
+                # can say where it went and where it was.
+                self.questions[qid] = {**before, "merged_into": into}
+        elif message["type"] == "votes":
+            for qid, count in p.vote_counts(message).items():
+                if qid in self.questions:
+                    self.questions[qid]["votes"] = count
+        elif message["type"] == "on_air":
+            current = message["question"]
+            self.on_air = self._store(current)["id"] if current is not None else None
+        elif message["type"] == "presence":
+            self.connected = message["connected"]
+        elif message["type"] == "settings":
             self.auto_approve = message["auto_approve"]
         events.extend(self._apply_clock(_clock_of(message)))
         return events

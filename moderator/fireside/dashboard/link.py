@@ -36,7 +36,7 @@ class HubLink:
         role: str = p.MODERATOR,
         token: str | None = None,
         client_id: str | None = None,
-        on_message: Callable[[dict[str, Any]], object],
+        on_message: Callable[[p.ServerMessage], object],
         on_status: Callable[[str, str], object],
         max_backoff: float = 5.0,
         ssl_context: ssl.SSLContext | None = None,
@@ -84,11 +84,9 @@ class HubLink:
                 ) as ws:
                     hello = p.hello(self.role, self.client_id, token=self.token)
                     await ws.send(p.encode(hello))
-                    welcome: dict[str, Any] = dict(p.decode_message(await ws.recv()))
+                    welcome = p.decode_message(await ws.recv())
                     if welcome["type"] == "error":
-                        raise LinkRefused(
-                            str(welcome.get("message", "refused")), str(welcome.get("code", ""))
-                        )
+                        raise LinkRefused(welcome["message"], welcome["code"])
                     if welcome["type"] != "welcome":
                         raise LinkRefused("That address is not a Fireside hub.")
                     self._ws = ws
@@ -97,7 +95,7 @@ class HubLink:
                     self.on_message(welcome)
                     async for frame in ws:
                         try:
-                            message: dict[str, Any] = dict(p.decode_message(frame))
+                            message = p.decode_message(frame)
                         except p.ProtocolError:
                             continue  # a newer hub's message (or a broken one): skip it
                         self._resolve(message)
@@ -128,12 +126,13 @@ class HubLink:
                 )
         self._pending.clear()
 
-    def _resolve(self, message: dict[str, Any]) -> None:
-        request_id = message.get("request_id")
-        if message["type"] in ("ack", "error") and request_id in self._pending:
-            future = self._pending.pop(request_id)
+    def _resolve(self, message: p.ServerMessage) -> None:
+        if (message["type"] == "ack" or message["type"] == "error") and (
+            message["request_id"] in self._pending
+        ):
+            future = self._pending.pop(message["request_id"])
             if not future.done():
-                future.set_result(message)
+                future.set_result(dict(message))
 
     async def request(self, message: dict[str, Any]) -> dict[str, Any]:
         """Send a request; return the hub's ``ack`` or ``error`` (an ``error`` if offline)."""

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from textual.message import Message
+
+from fireside_ask import protocol as p
 
 
 @dataclass
 class HubMessage(Message):
     """A message from the hub (welcome, question, votes, clock...)."""
 
-    payload: dict[str, Any]
+    payload: p.ServerMessage
 
 
 @dataclass

@@ -90,7 +90,7 @@ class Model:
     questions: dict[int, dict[str, Any]] = field(default_factory=dict)
     connected: int = 0
     on_air: int | None = None
-    undo: dict[str, Any] | None = None
+    undo: p.UndoSummary | None = None
     auto_approve: bool = False
     clock: dict[str, Any] | None = None
     clock_received: float = 0.0
@@ -103,63 +103,67 @@ class Model:
     """Whether a welcome has arrived."""
     monotonic: Callable[[], float] = time.monotonic
 
-    def apply(self, message: dict[str, Any]) -> str:
-        """Fold one hub message in; return what it changed (its type, or ``""``)."""
-        kind = message.get("type", "")
-        if kind == "welcome":
+    def apply(self, message: p.ServerMessage) -> str:
+        """Fold one hub message in; return what it changed (its type, or ``""``).
+
+        ``message`` is as ``protocol.decode_message`` returned it (``HubLink`` skips a
+        frame that fails decoding), so declared fields are read without re-checking them.
+        """
+        # Each comparison with a Literal ``type`` narrows ``message`` to that TypedDict.
+        if message["type"] == "welcome":
             self.session = message.get("session", {})
-            self.questions = {q["id"]: self._clean(q) for q in message.get("questions", [])}
+            self.questions = {q["id"]: self._clean(q) for q in message["questions"]}
             self.connected = message.get("connected", 0)
             self.on_air = message.get("on_air")
             self.undo = message.get("undo")
-            self.join = str(message.get("join") or "")
-            self.join_url = str(message.get("join_url") or "")
-            self.auto_approve = bool(message.get("settings", {}).get("auto_approve"))
+            self.join = message.get("join", "")
+            self.join_url = message.get("join_url", "")
+            settings = message.get("settings")
+            self.auto_approve = settings is not None and settings["auto_approve"]
             self._set_clock(message.get("clock"))
             self.ready = True
-        elif kind == "question":
+        elif message["type"] == "question":
             question = self._clean(message["question"])
             self.questions[question["id"]] = question
             if question["state"] == p.ON_AIR:
                 self.on_air = question["id"]
             elif self.on_air == question["id"]:
                 self.on_air = None
-        elif kind == "question_removed":
-            removed = message.get("id")
-            if isinstance(removed, int):
-                self.questions.pop(removed, None)
-        elif kind == "votes":
-            for key, count in message.get("counts", {}).items():
-                counted = self.questions.get(int(key))
+        elif message["type"] == "question_removed":
+            self.questions.pop(message["id"], None)
+        elif message["type"] == "votes":
+            for qid, count in p.vote_counts(message).items():
+                counted = self.questions.get(qid)
                 if counted is not None:
                     counted["votes"] = count
-        elif kind == "on_air":
-            current = message.get("question")
+        elif message["type"] == "on_air":
+            current = message["question"]
             self.on_air = current["id"] if current else None
-        elif kind == "presence":
-            self.connected = message.get("connected", 0)
-        elif kind == "undo":
-            self.undo = message.get("next")
-        elif kind == "settings":
-            self.auto_approve = bool(message.get("auto_approve"))
-        elif kind == "clock":
+        elif message["type"] == "presence":
+            self.connected = message["connected"]
+        elif message["type"] == "undo":
+            self.undo = message["next"]
+        elif message["type"] == "settings":
+            self.auto_approve = message["auto_approve"]
+        elif message["type"] == "clock":
             self._set_clock(message)
         else:
             return ""
-        return str(kind)
+        return message["type"]
 
-    def _set_clock(self, clock: dict[str, Any] | None) -> None:
-        self.clock = clock
+    def _set_clock(self, clock: p.ClockPush | None) -> None:
+        # Stored as a plain dict: the clock view reads it loosely, with what it computes.
+        self.clock = dict(clock) if clock is not None else None
         self.clock_received = self.monotonic()
 
     @staticmethod
-    def _clean(question: dict[str, Any]) -> dict[str, Any]:
+    def _clean(question: p.QuestionView) -> dict[str, Any]:
         # The hub cleans text on input; clean again in case the hub is not ours.
-        question = dict(question)
+        cleaned: dict[str, Any] = dict(question)
         for key in ("text", "original_text", "name", "topic"):
-            if isinstance(question.get(key), str):
-                question[key] = clean_text(question[key])
-        return question
+            if isinstance(cleaned.get(key), str):
+                cleaned[key] = clean_text(cleaned[key])
+        return cleaned
 
     # --- views ---------------------------------------------------------------------
     def live(self) -> list[dict[str, Any]]:

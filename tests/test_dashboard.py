@@ -13,8 +13,9 @@ import pytest
 from textual.widgets import Input, OptionList
 
 from fireside.dashboard.app import DashboardScreen
+from fireside.dashboard.clockpanel import ClockPanel
 from fireside.dashboard.screens import ConfirmScreen, EditScreen, HelpScreen, PickScreen
-from fireside.dashboard.widgets import ClockPanel, OnAirCard, QuestionPreview, SessionHeader
+from fireside.dashboard.widgets import OnAirCard, QuestionPreview, SessionHeader
 from fireside.hub import Hub
 
 from .dashboard_helpers import JOIN, dashboard, notices, row_text, rows, stored, text_of, until

@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from .conftest import TOKEN
-from .test_hub_durability import free_port, serve, serve_command
+from .helpers import free_port, serve, serve_command
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 

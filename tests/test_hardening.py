@@ -26,7 +26,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from fireside.hub import Hub, HubConfig
 
 from .conftest import TOKEN
-from .test_hub_durability import free_port, serve, serve_command
+from .helpers import free_port, serve, serve_command
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.anyio

@@ -21,7 +21,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from .conftest import TOKEN
-from .test_hub_durability import free_port, serve, serve_command
+from .helpers import free_port, serve, serve_command
 from .wsclient import RawClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]

@@ -23,9 +23,16 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def hub_config(tmp_path: Path) -> HubConfig:
-    """A hub on a free loopback port with a known token; tests may change it first."""
-    return HubConfig(db_path=tmp_path / "hub.db", host="127.0.0.1", port=0, token=TOKEN)
+def hub_config(tmp_path: Path, request: pytest.FixtureRequest) -> HubConfig:
+    """A hub on a free loopback port with a known token; tests may change it first.
+
+    ``@helpers.configure(...)`` changes it per test before the hub starts.
+    """
+    config = HubConfig(db_path=tmp_path / "hub.db", host="127.0.0.1", port=0, token=TOKEN)
+    for name, value in getattr(request, "param", {}).items():
+        assert hasattr(config, name), f"HubConfig has no {name}"
+        setattr(config, name, value)
+    return config
 
 
 @pytest.fixture

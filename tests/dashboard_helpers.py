@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from fireside.dashboard.app import DashboardApp, make_app
-from fireside.dashboard.widgets import QuestionTable
+from fireside.dashboard.table import QuestionTable
 from fireside.hub import Hub
 
 from .conftest import TOKEN

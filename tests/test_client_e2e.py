@@ -11,8 +11,7 @@ import pytest
 
 from fireside.hub import Hub
 
-from .test_client_oneshot import NASTY, command_env, run_command
-from .test_client_session import free_port, hub_at, stored_questions
+from .helpers import NASTY, command_env, free_port, hub_at, run_command, stored_questions
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 

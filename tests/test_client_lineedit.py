@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_client_oneshot import command_env
-from .test_client_session import hub_at, stored_questions
+from .helpers import command_env, hub_at, stored_questions
 
 pytestmark = [
     pytest.mark.anyio,

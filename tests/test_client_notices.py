@@ -20,7 +20,7 @@ from fireside.hub import Hub
 from fireside_ask.interactive import Interactive
 from fireside_ask.session import Session
 
-from .test_client_session import FAST, free_port, running, until
+from .helpers import FAST, free_port, running, until
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.anyio

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import ssl
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,13 +19,12 @@ from websockets.asyncio.server import ServerConnection, serve
 from fireside.hub import Hub
 from fireside_ask.cli import main
 
-from .test_client_session import free_port, hub_at, stored_questions
+from .helpers import NASTY, command_env, free_port, hub_at, run_command, stored_questions
 
 # Marked here too (conftest marks them only after collection) so that parametrized
 # coroutine tests get their parameters.
 pytestmark = pytest.mark.anyio
 
-NASTY = "\x1b]0;owned\x07[bold red]hi[/]"
 
 
 @pytest.fixture(autouse=True)
@@ -53,22 +50,8 @@ async def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
     return Result(code, captured.out, captured.err)
 
 
-def command_env(**extra: str) -> dict[str, str]:
-    env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "PYTHONUNBUFFERED": "1", **extra}
-    env.pop("FORCE_COLOR", None)
-    return env
 
 
-async def run_command(
-    *args: str, input: bytes | None = None, **env: str
-) -> subprocess.CompletedProcess[bytes]:
-    """Run ``python -m fireside_ask ARGS`` as its own process, as an attendee would."""
-    return await anyio.run_process(
-        [sys.executable, "-m", "fireside_ask", *args],
-        input=input,
-        check=False,
-        env=command_env(**env),
-    )
 
 
 def one_line(text: str) -> str:

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import sqlite3
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,47 +13,19 @@ from fireside_ask.config import Config, config_dir
 from fireside_ask.session import Refused, Session, backoff_delays
 from fireside_ask.state import Event, HubState
 
-from .conftest import TOKEN
-from .test_hub_durability import free_port
+from .helpers import FAST, free_port, hub_at, running, stored_questions, until
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.anyio
 
-FAST = {"backoff_base": 0.05, "backoff_cap": 0.2}
 
 
-async def until(predicate: Callable[[], bool], within: float = 5.0) -> None:
-    """Poll ``predicate`` until it holds, or fail after ``within`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {within} s")
-        await asyncio.sleep(0.01)
 
 
-def stored_questions(db: Path) -> list[tuple[Any, ...]]:
-    with contextlib.closing(sqlite3.connect(db)) as conn:
-        return conn.execute("SELECT id, client_id, request_id, text FROM questions").fetchall()
 
 
-@contextlib.asynccontextmanager
-async def running(session: Session) -> AsyncIterator[asyncio.Task[None]]:
-    """Run ``session`` in the background; close it and collect its task at the end."""
-    task = asyncio.ensure_future(session.run())
-    try:
-        yield task  # type: ignore[misc]
-    finally:
-        await session.close()
-        task.cancel()
-        await asyncio.wait({task})
 
 
-def hub_at(tmp_path: Path, port: int, **changes: Any) -> Hub:
-    config = HubConfig(db_path=tmp_path / "hub.db", host="127.0.0.1", port=port, token=TOKEN)
-    for key, value in changes.items():
-        setattr(config, key, value)
-    return Hub(config)
 
 
 async def test_ask_typed_while_hub_restarts_is_confirmed_once_after_it_is_back(

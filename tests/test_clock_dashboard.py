@@ -16,8 +16,8 @@ from textual.widgets import Digits
 
 from fireside.agenda import parse_agenda
 from fireside.dashboard.app import make_app
+from fireside.dashboard.clockpanel import ClockPanel
 from fireside.dashboard.stage import StageApp
-from fireside.dashboard.widgets import ClockPanel
 from fireside.hub import Hub, HubConfig
 from fireside.runner import HubThread
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import TOKEN
-from .test_hub_durability import free_port, serve, serve_command
+from .helpers import free_port, serve, serve_command
 from .wsclient import RawClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]

@@ -13,11 +13,22 @@ import pytest
 from textual.widgets import Input, OptionList
 
 from fireside.dashboard.app import DashboardScreen
+from fireside.dashboard.clockpanel import ClockPanel
 from fireside.dashboard.screens import ConfirmScreen, EditScreen, HelpScreen, PickScreen
-from fireside.dashboard.widgets import ClockPanel, OnAirCard, QuestionPreview, SessionHeader
+from fireside.dashboard.widgets import OnAirCard, QuestionPreview, SessionHeader
 from fireside.hub import Hub
 
-from .dashboard_helpers import JOIN, dashboard, notices, row_text, rows, stored, text_of, until
+from .dashboard_helpers import (
+    JOIN,
+    dashboard,
+    notices,
+    region_text,
+    row_text,
+    rows,
+    stored,
+    text_of,
+    until,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -389,7 +400,9 @@ async def test_x_previews_the_record_and_w_writes_it_beside_the_database(
         await pilot.press("x")
         await until(pilot, lambda: isinstance(app.screen, RecordScreen), within=15)
         assert "Stop Waiting, Start Shipping" in app.screen.markdown
-        assert app.screen.query_one(Markdown) is not None
+        shown = app.screen.query_one(Markdown)
+        # What the moderator reads is the rendered record, not just the source it was given.
+        await until(pilot, lambda: "Stop Waiting, Start Shipping" in region_text(app, shown))
         before = date.today()
         await pilot.press("w")
 

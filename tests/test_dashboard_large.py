@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fireside.dashboard.widgets import QuestionTable, _LazyCell
+from fireside.dashboard.table import QuestionTable, _LazyCell
 from fireside.hub import Hub, HubConfig
 from fireside.room import Question
 from fireside.store import Store, question_write

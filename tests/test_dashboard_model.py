@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from fireside.dashboard.model import Model
@@ -103,3 +104,21 @@ def test_filter_matches_the_suggested_topic_too() -> None:
     """Filtering by a topic id finds questions whose topic is only suggested."""
     model = model_with(question(1, suggested_topic="gap"), question(2, topic="bias"))
     assert [q["id"] for q in model.queue(needle="gap")] == [1]
+
+
+def test_record_is_named_after_the_day_the_clock_started_else_today() -> None:
+    """The record is <db stem>-<day it ran>.md: the clock's start day, else today (never both)."""
+    from datetime import date, datetime
+    from pathlib import Path
+
+    from fireside.dashboard.record import record_path
+
+    model = Model()
+    model.session = {"starts_at": "2026-04-14T23:30:00+02:00"}
+    reply = {"db": "/talks/fireside.db"}
+    today = lambda: date(2030, 1, 1)  # noqa: E731 - a fixed "today", so midnight cannot matter
+    assert record_path(reply, model, Path("/out"), today) == Path("/out/fireside-2030-01-01.md")
+    # 21:40 UTC is 23:40 in the agenda's zone: the record keeps the agenda's day.
+    started = datetime(2026, 4, 14, 21, 40, tzinfo=UTC).timestamp()
+    model.clock = {"started_at": started}
+    assert record_path(reply, model, Path("/out"), today) == Path("/out/fireside-2026-04-14.md")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from fireside.dashboard.app import DashboardScreen
-from fireside.dashboard.widgets import QuestionTable
+from fireside.dashboard.table import QuestionTable
 from fireside.hub import Hub
 
 from .dashboard_helpers import dashboard, region_text, rows, screen_text, until

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_hub_durability import free_port
+from .helpers import free_port
 
 pytestmark = [
     pytest.mark.e2e,

@@ -18,8 +18,8 @@ from fireside.store import Store, question_write
 from fireside.writer import StaleWrite, Writer
 
 from .conftest import TOKEN
+from .helpers import db_rows
 from .smallfs import fill, small_filesystem
-from .test_hub_durability import db_rows
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.anyio

@@ -6,10 +6,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
-import sqlite3
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +13,7 @@ import pytest
 
 from fireside.hub import Hub, HubConfig
 
+from .helpers import acked, db_rows, free_port, serve, serve_command
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.usefixtures("anyio_backend")
@@ -25,24 +22,12 @@ DEADLINE = 10.0
 """Seconds a subprocess hub may take to start or to stop."""
 
 
-def db_rows(db_path: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
-    """Read rows through a separate connection, as ``fireside export`` would."""
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def url_of(hub: Hub) -> str:
     return f"ws://127.0.0.1:{hub.port}"
 
 
-async def acked(client: RawClient, message: dict[str, Any]) -> dict[str, Any]:
-    reply = await client.request(message)
-    assert reply["type"] == "ack", reply
-    return reply
 
 
 def session_view(welcome: dict[str, Any]) -> dict[str, Any]:
@@ -156,61 +141,12 @@ async def test_resend_after_restart_returns_the_same_question(hub_config: HubCon
 # --- a real crash -------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
-def serve_command(db: Path, port: int, token: str, *extra: str) -> list[str]:
-    """``fireside serve`` on loopback, as these tests start it."""
-    return [
-        sys.executable,
-        "-m",
-        "fireside",
-        "serve",
-        "--db",
-        str(db),
-        "--port",
-        str(port),
-        "--host",
-        "127.0.0.1",
-        "--token",
-        token,
-        *extra,
-    ]
 
 
-def read(log: Path) -> str:
-    return log.read_text(errors="replace")
 
 
-@contextlib.asynccontextmanager
-async def serve(command: list[str], log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Run ``fireside serve`` until it prints that it is listening; kill it if still alive."""
-    with log.open("ab") as stderr:
-        process = await asyncio.create_subprocess_exec(
-            *command,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=stderr,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    try:
-        assert process.stdout is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + DEADLINE
-        seen = b""
-        while b"listening" not in seen:
-            line = await asyncio.wait_for(
-                process.stdout.readline(), max(0.0, deadline - loop.time())
-            )
-            assert line, f"fireside serve exited before listening:\n{read(log)}"
-            seen += line
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await asyncio.wait_for(process.wait(), DEADLINE)
 
 
 @pytest.mark.e2e

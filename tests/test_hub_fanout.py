@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from fireside.hub import HubConfig
-
+from .helpers import configure
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.usefixtures("anyio_backend")
@@ -23,19 +22,8 @@ pytestmark = pytest.mark.usefixtures("anyio_backend")
 Connect = Callable[..., Any]
 
 
-@pytest.fixture
-def hub_config(hub_config: HubConfig, request: pytest.FixtureRequest) -> HubConfig:
-    """The shared test config, changed by ``@configure(...)`` before the hub starts."""
-    for name, value in getattr(request, "param", {}).items():
-        assert hasattr(hub_config, name), f"HubConfig has no {name}"
-        setattr(hub_config, name, value)
-    return hub_config
 
 
-def configure(**changes: Any) -> pytest.MarkDecorator:
-    """Run this test against a hub started with these ``HubConfig`` changes."""
-    label = ",".join(f"{name}={value!r}" for name, value in changes.items())
-    return pytest.mark.parametrize("hub_config", [changes], indirect=True, ids=[label])
 
 
 async def question_ids_seen(client: RawClient, count: int) -> list[int]:

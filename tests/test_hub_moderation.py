@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from fireside.hub import HubConfig
 from fireside_ask import protocol as p
 
+from .helpers import configure, db_rows
 from .wsclient import RawClient
 
 # Asking for anyio_backend up front keeps @parametrize: anyio's plugin rebuilds (and loses
@@ -29,32 +29,13 @@ pytestmark = pytest.mark.usefixtures("anyio_backend")
 Connect = Callable[..., Any]
 
 
-@pytest.fixture
-def hub_config(hub_config: HubConfig, request: pytest.FixtureRequest) -> HubConfig:
-    """The shared test config, changed by ``@configure(...)`` before the hub starts."""
-    for name, value in getattr(request, "param", {}).items():
-        assert hasattr(hub_config, name), f"HubConfig has no {name}"
-        setattr(hub_config, name, value)
-    return hub_config
 
 
-def configure(**changes: Any) -> pytest.MarkDecorator:
-    """Run this test against a hub started with these ``HubConfig`` changes."""
-    label = ",".join(f"{name}={value!r}" for name, value in changes.items())
-    return pytest.mark.parametrize("hub_config", [changes], indirect=True, ids=[label])
 
 
 # --- helpers -----------------------------------------------------------------------
 
 
-def db_rows(db_path: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
-    """Read committed rows through a separate connection, as ``fireside export`` would."""
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def stored_question(db_path: Path, question_id: int) -> dict[str, Any]:

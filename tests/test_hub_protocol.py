@@ -9,14 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
-from websockets.exceptions import ConnectionClosed
 
-from fireside.hub import Hub, HubConfig
+from fireside.hub import Hub
 from fireside_ask import protocol as p
 
 from .conftest import TOKEN
+from .helpers import assert_error, closed_with, configure, hello, http_get, recv_json, refused_hello
 from .wsclient import RawClient
 
 DEADLINE = 5.0
@@ -27,47 +26,16 @@ DEADLINE = 5.0
 pytestmark = pytest.mark.usefixtures("anyio_backend")
 
 
-@pytest.fixture
-def hub_config(hub_config: HubConfig, request: pytest.FixtureRequest) -> HubConfig:
-    """The shared test config, changed by ``@configure(...)`` before the hub starts."""
-    for name, value in getattr(request, "param", {}).items():
-        assert hasattr(hub_config, name), f"HubConfig has no {name}"
-        setattr(hub_config, name, value)
-    return hub_config
 
 
-def configure(**changes: Any) -> pytest.MarkDecorator:
-    """Run this test against a hub started with these ``HubConfig`` changes."""
-    label = ",".join(f"{name}={value!r}"[:40] for name, value in changes.items())
-    return pytest.mark.parametrize("hub_config", [changes], indirect=True, ids=[label])
 
 
-def hello(**fields: Any) -> str:
-    message = {"type": "hello", "protocol": 1, "role": "attendee", "client_id": uuid.uuid4().hex}
-    message.update(fields)
-    return json.dumps({k: v for k, v in message.items() if v is not None})
 
 
-async def recv_json(ws: ClientConnection) -> dict[str, Any]:
-    return dict(p.decode_message(await asyncio.wait_for(ws.recv(), DEADLINE)))
 
 
-async def closed_with(ws: ClientConnection) -> int | None:
-    """Wait (with a deadline) until the hub closes ``ws``; return the close code."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DEADLINE
-    with pytest.raises(ConnectionClosed):  # noqa: PT012 - drain anything pushed before
-        while True:
-            await asyncio.wait_for(ws.recv(), max(0.0, deadline - loop.time()))
-    return ws.close_code
 
 
-async def refused_hello(url: str, first_frame: str | bytes) -> tuple[dict[str, Any], int | None]:
-    """Open a raw connection, send one first frame, return the hub's reply and close code."""
-    async with ws_connect(url, open_timeout=DEADLINE) as ws:
-        await ws.send(first_frame)
-        reply = await recv_json(ws)
-        return reply, await closed_with(ws)
 
 
 async def still_open(client: RawClient) -> None:
@@ -77,11 +45,6 @@ async def still_open(client: RawClient) -> None:
     await client.expect("pong", request_id=request_id)
 
 
-def assert_error(reply: dict[str, Any], code: str, request_id: str | None = None) -> None:
-    assert reply["type"] == "error", reply
-    assert reply["code"] == code, reply
-    assert reply["request_id"] == request_id, reply
-    assert isinstance(reply["message"], str) and reply["message"].strip(), reply
 
 
 # --- welcome and the happy path ------------------------------------------------------
@@ -429,23 +392,6 @@ async def test_bad_frames_on_one_connection_do_not_affect_another(
 # --- plain HTTP, origins and the connection cap --------------------------------------
 
 
-async def http_get(port: int, path: str) -> tuple[int, bytes]:
-    """Send a raw HTTP/1.1 GET and return the status code and body."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(
-            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode()
-        )
-        await writer.drain()
-        status_line = await asyncio.wait_for(reader.readline(), DEADLINE)
-        headers: dict[str, str] = {}
-        while (line := await asyncio.wait_for(reader.readline(), DEADLINE)) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            headers[name.strip().lower()] = value.strip()
-        body = await asyncio.wait_for(reader.readexactly(int(headers["content-length"])), DEADLINE)
-        return int(status_line.split()[1]), body
-    finally:
-        writer.close()
 
 
 async def test_healthz_answers_ok_over_plain_http(hub: Hub) -> None:

@@ -18,6 +18,7 @@ CORE_MODULES = [
     "fireside.topics",
     "fireside.export",
     "fireside.clock",
+    "fireside.clockview",
     "fireside.fdlimit",
     "fireside.logfilter",
 ]

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.text import Text
 
-from fireside.dashboard.widgets import QuestionTable
+from fireside.dashboard.table import QuestionTable
 from fireside_ask import render
 from fireside_ask.text import clean_text
 

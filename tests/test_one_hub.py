@@ -10,14 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .test_hub_durability import (
-    DEADLINE,
-    acked,
-    db_rows,
-    free_port,
-    serve,
-    serve_command,
-)
+from .helpers import PROCESS_DEADLINE as DEADLINE
+from .helpers import acked, db_rows, free_port, serve, serve_command
 from .wsclient import RawClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]

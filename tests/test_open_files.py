@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import TOKEN
-from .test_hub_durability import free_port, read, serve, serve_command
+from .helpers import free_port, read_log, serve, serve_command
 from .wsclient import RawClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
@@ -59,7 +59,7 @@ async def test_the_hub_raises_its_soft_open_file_limit_toward_the_hard_one(tmp_p
     log = tmp_path / "hub.log"
     async with serve(limited(command, 64, 4096), log) as process:
         assert soft_limit(process.pid) >= 500
-    assert "open files" not in read(log)
+    assert "open files" not in read_log(log)
 
 
 async def test_at_the_open_file_limit_the_hub_warns_once_and_its_log_stays_small(
@@ -70,13 +70,13 @@ async def test_at_the_open_file_limit_the_hub_warns_once_and_its_log_stays_small
     command = serve_command(tmp_path / "hub.db", port, TOKEN)  # 5,000 connections wanted
     log = tmp_path / "hub.log"
     async with serve(limited(command, 64, 64), log) as process:
-        warnings = [line for line in read(log).splitlines() if "open files" in line]
-        assert len(warnings) == 1, read(log)
+        warnings = [line for line in read_log(log).splitlines() if "open files" in line]
+        assert len(warnings) == 1, read_log(log)
         crowd = [socket.create_connection(("127.0.0.1", port)) for _ in range(120)]
         try:
             # Wait until accepting failed and the repeats were cut short (or the log ran away).
             await until(
-                lambda: "suppress" in read(log) or len(read(log).splitlines()) > 2000,
+                lambda: "suppress" in read_log(log) or len(read_log(log).splitlines()) > 2000,
                 "the hub to run out of file descriptors",
             )
         finally:
@@ -96,5 +96,5 @@ async def test_at_the_open_file_limit_the_hub_warns_once_and_its_log_stays_small
         assert moderator.welcome["type"] == "welcome"
         await moderator.close()
         assert process.returncode is None
-    lines = read(log).splitlines()
+    lines = read_log(log).splitlines()
     assert len(lines) < 100, f"{len(lines)} log lines:\n" + "\n".join(lines[:40])

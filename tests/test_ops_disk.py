@@ -18,8 +18,8 @@ import pytest
 from fireside.hub import Hub, HubConfig
 
 from .conftest import TOKEN
+from .helpers import db_rows, free_port, serve_command
 from .smallfs import fill, small_filesystem
-from .test_hub_durability import db_rows, free_port, serve_command
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.anyio

@@ -13,18 +13,10 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import connect as ws_connect
 
-from fireside.hub import Hub, HubConfig
+from fireside.hub import Hub
 from fireside_ask import protocol as p
 
-from .test_hub_protocol import (
-    assert_error,
-    closed_with,
-    configure,
-    hello,
-    http_get,
-    recv_json,
-    refused_hello,
-)
+from .helpers import assert_error, closed_with, configure, hello, http_get, recv_json, refused_hello
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.usefixtures("anyio_backend")
@@ -32,12 +24,6 @@ pytestmark = pytest.mark.usefixtures("anyio_backend")
 Connect = Callable[..., Any]
 
 
-@pytest.fixture
-def hub_config(hub_config: HubConfig, request: pytest.FixtureRequest) -> HubConfig:
-    """The shared test config, changed by ``@configure(...)`` before the hub starts."""
-    for name, value in getattr(request, "param", {}).items():
-        setattr(hub_config, name, value)
-    return hub_config
 
 
 async def act(moderator: RawClient, kind: str, question_id: int, **fields: Any) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from websockets.exceptions import ConnectionClosed
 from fireside_ask import protocol as p
 
 from .conftest import TOKEN
-from .test_hub_durability import free_port, serve, serve_command
+from .helpers import free_port, serve, serve_command
 from .wsclient import RawClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]

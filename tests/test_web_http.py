@@ -20,7 +20,7 @@ from fireside.web import PAGE_FILES, page_weight
 from fireside.wheel import build_wheel, wheel_filename
 from fireside_ask import __version__
 
-from .test_hub_protocol import http_get
+from .helpers import http_get
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).parent.parent

@@ -18,8 +18,7 @@ from fireside_ask.text import clean_text
 
 from .browser import ARGS, require_chromium
 from .conftest import TOKEN
-from .test_client_session import free_port, stored_questions
-from .test_hub_protocol import configure, hub_config  # noqa: F401 (the fixture, changed per test)
+from .helpers import configure, free_port, stored_questions
 from .wsclient import RawClient
 
 playwright_api = pytest.importorskip("playwright.async_api")

@@ -59,6 +59,22 @@ COMMANDS = p.CLOCK_COMMANDS
 READY, RUNNING, PAUSED, FINISHED = "ready", "running", "paused", "finished"
 
 
+def phase_of(state: str, left: float, wrapup: float) -> str:
+    """The phase a clock in ``state`` is in with ``left`` seconds left of its segment.
+
+    ``ready``, ``paused`` and ``finished`` are states; a running clock is ``running``,
+    then ``wrapup`` with ``wrapup`` seconds or fewer left, then ``overtime`` below zero.
+    The hub's ``Clock`` and every display counting on from a snapshot decide it here.
+    """
+    if state != RUNNING:
+        return state
+    if left < 0:
+        return "overtime"
+    if left <= wrapup:
+        return "wrapup"
+    return RUNNING
+
+
 class ClockError(ValueError):
     """A clock command that does not apply now."""
 
@@ -277,14 +293,7 @@ class Clock:
 
     def phase(self, now: float) -> str:
         """``ready``, ``running``, ``wrapup``, ``overtime``, ``paused`` or ``finished``."""
-        if self.state != RUNNING:
-            return self.state
-        left = self.left(now)
-        if left < 0:
-            return "overtime"
-        if left <= self.wrapup_seconds(self.index):
-            return "wrapup"
-        return RUNNING
+        return phase_of(self.state, self.left(now), self.wrapup_seconds(self.index))
 
     def remaining_after(self, now: float) -> float:
         """Planned seconds still to come in the segments after the current one."""

@@ -6,7 +6,6 @@ messages directly.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,71 +14,9 @@ from typing import Any
 from fireside_ask import protocol as p
 from fireside_ask.text import clean_text
 
+from ..topics.text import word_overlap
+
 SORTS = ("votes", "time", "topic")
-_WORD = re.compile(r"[\w']+")
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "to",
-        "of",
-        "in",
-        "on",
-        "for",
-        "and",
-        "or",
-        "do",
-        "does",
-        "did",
-        "what",
-        "how",
-        "why",
-        "which",
-        "who",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "you",
-        "your",
-        "we",
-        "our",
-        "it",
-        "its",
-        "this",
-        "that",
-        "with",
-        "about",
-        "there",
-        "their",
-        "they",
-        "i",
-        "me",
-        "my",
-        "at",
-        "as",
-        "by",
-        "from",
-        "any",
-    ]
-)
-
-
-def words(text: str) -> set[str]:
-    """Lower-case content words, for the simple similarity used to rank merge targets."""
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1}
-
-
-def similarity(a: str, b: str) -> float:
-    wa, wb = words(a), words(b)
-    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
 
 
 @dataclass
@@ -222,7 +159,7 @@ class Model:
             candidates,
             key=lambda q: (
                 q["id"] != hint,  # the hub's duplicate hint comes first
-                -similarity(source["text"], q["text"]),
+                -word_overlap(source["text"], q["text"]),
                 -q.get("votes", 0),
                 q["id"],
             ),

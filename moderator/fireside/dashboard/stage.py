@@ -29,12 +29,12 @@ from textual.widgets import Digits, Static
 
 from fireside_ask import protocol as p
 
-from .app import HIGH_CONTRAST
+from ..clockview import clock_view
 from .format import clock_time, mmss, session_timezone
 from .link import HubLink
 from .messages import HubMessage, LinkStatus
 from .model import Model
-from .widgets import clock_view
+from .theme import HIGH_CONTRAST
 
 # Rows and columns the layouts below take from the question (keep in step with STAGE_CSS).
 ROOMY_ROWS = 1 + 5 + 2 + 2 + 2  # top bar, big clock, segment, card border, card padding

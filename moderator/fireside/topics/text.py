@@ -270,6 +270,17 @@ def terms(text: str) -> tuple[Term, ...]:
     return tuple(found)
 
 
+def word_overlap(a: str, b: str) -> float:
+    """How many concepts two texts share, as a share of all they name (0 when either names none).
+
+    A cheap ranking (the dashboard's merge targets, most similar first); duplicates are
+    found by ``DuplicateIndex``, which weighs terms and spelling slips.
+    """
+    keys_a = {term.key for term in terms(a)}
+    keys_b = {term.key for term in terms(b)}
+    return len(keys_a & keys_b) / len(keys_a | keys_b) if keys_a and keys_b else 0.0
+
+
 def bigrams(found: tuple[Term, ...]) -> list[tuple[str, str]]:
     """Adjacent pairs of terms, as ``("key key", "surface surface")``."""
     return [

@@ -196,13 +196,13 @@ async def acked(client: RawClient, message: dict[str, Any]) -> dict[str, Any]:
     return reply
 
 
-async def until(predicate: Callable[[], bool], within: float = 5.0) -> None:
-    """Poll ``predicate`` until it holds, or fail after ``within`` seconds."""
+async def until(predicate: Callable[[], object], within: float = 5.0, what: str = "") -> None:
+    """Poll ``predicate`` until it holds, or fail after ``within`` seconds (naming ``what``)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     while not predicate():
         if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {within} s")
+            raise AssertionError(f"{what or 'condition'} not met within {within} s")
         await asyncio.sleep(0.01)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import TOKEN
-from .helpers import free_port, read_log, serve, serve_command
+from .helpers import free_port, read_log, serve, serve_command, until
 from .wsclient import RawClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
@@ -40,15 +40,6 @@ def soft_limit(pid: int) -> int:
         if line.startswith("Max open files"):
             return int(line.split()[3])
     raise AssertionError("no open-file limit in /proc")
-
-
-async def until(condition: object, what: str, within: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():  # type: ignore[operator]
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 @pytest.mark.skipif(not Path("/proc/self/limits").exists(), reason="reads /proc/PID/limits")
@@ -77,7 +68,8 @@ async def test_at_the_open_file_limit_the_hub_warns_once_and_its_log_stays_small
             # Wait until accepting failed and the repeats were cut short (or the log ran away).
             await until(
                 lambda: "suppress" in read_log(log) or len(read_log(log).splitlines()) > 2000,
-                "the hub to run out of file descriptors",
+                within=20.0,
+                what="the hub to run out of file descriptors",
             )
         finally:
             for sock in crowd:

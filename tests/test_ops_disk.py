@@ -18,21 +18,11 @@ import pytest
 from fireside.hub import Hub, HubConfig
 
 from .conftest import TOKEN
-from .helpers import db_rows, free_port, serve_command
+from .helpers import db_rows, free_port, serve_command, until
 from .smallfs import fill, small_filesystem
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.anyio
-
-
-async def until(condition: object, what: str, within: float = 10.0) -> None:
-    """Poll ``condition()`` until it is true, or fail after ``within`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():  # type: ignore[operator]
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 def messages(caplog: pytest.LogCaptureFixture, level: int = logging.WARNING) -> list[str]:
@@ -60,7 +50,11 @@ async def test_deleting_the_database_file_stops_acknowledging_with_a_clear_error
     assert resend["type"] == "error", resend
     vote = await ada.request({"type": "vote", "question_id": first["question_id"]})
     assert vote["type"] == "error"
-    await until(lambda: any("was removed" in m for m in messages(caplog)), "the log line")
+    await until(
+        lambda: any("was removed" in m for m in messages(caplog)),
+        within=10.0,
+        what="the log line",
+    )
     assert sum("was removed" in m for m in messages(caplog)) == 1
     await ada.close()
 
@@ -104,7 +98,11 @@ async def test_a_peak_that_cannot_be_stored_is_logged_once_not_left_unretrieved(
             async with Hub(config) as hub:
                 fill(disk)
                 ada = await RawClient.open(f"ws://127.0.0.1:{hub.port}", client_id="ada-peak-01")
-                await until(settled, "the failed peak write to be reported")
+                await until(
+                    settled,
+                    within=10.0,
+                    what="the failed peak write to be reported",
+                )
                 await ada.close()
     finally:
         loop.set_exception_handler(previous)
@@ -130,7 +128,11 @@ async def test_a_repeated_vote_is_acknowledged_only_once_the_first_is_on_disk(
         try:
             await first.send({"type": "vote", "question_id": question, "request_id": "v1"})
             voters = hub.room.votes
-            await until(lambda: "same-voter-01" in voters.get(question, ()), "the first vote")
+            await until(
+                lambda: "same-voter-01" in voters.get(question, ()),
+                within=10.0,
+                what="the first vote",
+            )
             reply = await second.request({"type": "vote", "question_id": question}, timeout=15)
             stored = db_rows(hub_config.db_path, "SELECT * FROM votes")
             if reply["type"] == "ack":

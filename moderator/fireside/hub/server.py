@@ -28,7 +28,7 @@ from fireside_ask.protocol import ProtocolError
 from fireside_ask.text import clean_name, clean_text, plural
 
 from ..admission import GuardedConnection
-from ..clock import STORED_PREFIX, Clock, ClockError, Event, SessionClock
+from ..clock import Clock, ClockError, SessionClock
 from ..dblock import DatabaseLock
 from ..fdlimit import ensure_open_files
 from ..gcpolicy import GcFreezer
@@ -146,12 +146,7 @@ class Hub:
             self.store.load_room(self.room)
             self.hints.index(self.room)
             self.door.known_clients |= self._room_clients()
-            clock_events = [
-                Event.from_stored(at, kind, data)
-                for _, at, kind, data in self.store.events()
-                if kind.startswith(STORED_PREFIX)
-            ]
-            self.clock_model = Clock.replay(self.config.agenda, clock_events)
+            self.clock_model = Clock.replay(self.config.agenda, self.store.clock_events())
             self.session_time.resume(self.clock_model)
             settings = resolve_settings(self.config, self.store, self.room)
         except BaseException:

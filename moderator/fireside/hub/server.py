@@ -541,6 +541,19 @@ class Hub:
         assert self._writer is not None
         return self._writer.submit(writes, self.room.generation)
 
+    async def _tracked(
+        self, table: dict[Any, asyncio.Future[None]], key: Any, writes: list[Write]
+    ) -> None:
+        """Queue writes and wait for them, listed under ``key`` meanwhile so a repeat waits."""
+        done = self._queue(writes)
+        table[key] = done
+        try:
+            await self._committed(done)
+        finally:
+            # Only our own entry: after a reload the same key may be asked again.
+            if table.get(key) is done:
+                del table[key]
+
     @staticmethod
     async def _committed(future: asyncio.Future[None]) -> None:
         """Wait for a queued write; a failed commit becomes an ``internal`` error."""
@@ -606,14 +619,7 @@ class Hub:
                 segment=self.current_segment(),
             )
             assert change is not None
-            done = self._queue(self._change_writes(change, now))
-            self._inflight[key] = done
-            try:
-                await self._committed(done)
-            finally:
-                # Only our own entry: after a reload the same key may be asked again.
-                if self._inflight.get(key) is done:
-                    del self._inflight[key]
+            await self._tracked(self._inflight, key, self._change_writes(change, now))
             log.info("question #%d from %s", question.id, peer.client_id[:8])
             self._reply(
                 peer,
@@ -661,13 +667,7 @@ class Hub:
         )
         key = (question.id, peer.client_id)
         if change.votes:
-            done = self._queue(self._change_writes(change, self.clock()))
-            self._vote_writes[key] = done
-            try:
-                await self._committed(done)
-            finally:
-                if self._vote_writes.get(key) is done:
-                    del self._vote_writes[key]
+            await self._tracked(self._vote_writes, key, self._change_writes(change, self.clock()))
         elif key in self._vote_writes:
             # Nothing changed because an earlier vote (another window of the same person)
             # already did it: acknowledge only once that vote is on disk, or fail with it.

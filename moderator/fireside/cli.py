@@ -19,6 +19,7 @@ from . import __version__
 from .agenda import AgendaError, default_agenda, load_agenda
 from .dblock import StartError
 from .hub import Hub, HubConfig
+from .hub.config import OPTIONS, option_help
 from .logfilter import quiet_repeats
 from .logs import LogFormatter, log_path
 from .store import StoreError
@@ -80,69 +81,15 @@ def add_hub_options(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="hold questions for the moderator (the default)",
     )
-    parser.add_argument(
-        "--max-connections",
-        type=int,
-        default=5000,
-        metavar="N",
-        help="refuse attendees beyond N at hello (rate_limited, then close 1008; an "
-        "attendee who dropped keeps its place for 60 s); 16 more are kept for moderators "
-        "and stage screens, and past those the handshake gets HTTP 503 (default: 5000); "
-        "the hub raises its open-file limit (ulimit -n) to fit N, or warns if it cannot",
-    )
-    parser.add_argument(
-        "--max-chars",
-        type=int,
-        default=500,
-        metavar="N",
-        help="longest question in characters (default: 500)",
-    )
-    parser.add_argument(
-        "--max-frame",
-        type=int,
-        default=4096,
-        metavar="BYTES",
-        help="largest frame a client may send (default: 4096)",
-    )
-    parser.add_argument(
-        "--questions-per-minute",
-        type=int,
-        default=3,
-        metavar="N",
-        help="questions per attendee per minute (default: 3)",
-    )
-    parser.add_argument(
-        "--votes-per-minute",
-        type=int,
-        default=30,
-        metavar="N",
-        help="votes per attendee per minute (default: 30)",
-    )
-    defaults = HubConfig()
-    parser.add_argument(
-        "--new-clients-per-minute",
-        type=int,
-        default=defaults.new_clients_per_minute,
-        metavar="N",
-        help="attendees never seen before that one network address may bring per minute; "
-        "high enough for a conference NAT, and known attendees always come back "
-        f"(default: {defaults.new_clients_per_minute})",
-    )
-    parser.add_argument(
-        "--questions-per-address-per-minute",
-        type=int,
-        default=defaults.questions_per_address_per_minute,
-        metavar="N",
-        help="questions one network address may ask per minute, whoever asks them "
-        f"(default: {defaults.questions_per_address_per_minute})",
-    )
-    parser.add_argument(
-        "--max-stages",
-        type=int,
-        default=defaults.max_stages,
-        metavar="N",
-        help=f"stage screens open at once (default: {defaults.max_stages})",
-    )
+    # The numeric limits: flag, default and help come from HubConfig (config.OPTIONS).
+    for option in OPTIONS:
+        parser.add_argument(
+            option.flag,
+            type=int,
+            default=option.default,
+            metavar=option.metavar,
+            help=option_help(option),
+        )
     parser.add_argument(
         "--allow-origin",
         action="append",
@@ -178,14 +125,7 @@ def hub_config(args: argparse.Namespace) -> HubConfig:
         port=args.port,
         token=args.token or None,
         auto_approve=args.auto_approve,
-        max_connections=args.max_connections,
-        max_chars=args.max_chars,
-        max_frame=args.max_frame,
-        questions_per_minute=args.questions_per_minute,
-        votes_per_minute=args.votes_per_minute,
-        new_clients_per_minute=args.new_clients_per_minute,
-        questions_per_address_per_minute=args.questions_per_address_per_minute,
-        max_stages=args.max_stages,
+        **{option.field: getattr(args, option.field) for option in OPTIONS},
         allowed_origins=tuple(args.allow_origin),
         published=args.published,
         certfile=args.certfile,

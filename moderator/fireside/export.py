@@ -38,7 +38,7 @@ from fireside_ask import protocol as p
 from fireside_ask.text import plural
 
 from .agenda import Agenda
-from .clock import FINISHED, PAUSED, RUNNING, STORED_PREFIX, Clock, Event
+from .clock import FINISHED, PAUSED, RUNNING, Clock, Event
 from .markdown import (
     duration,
     escape_markdown,
@@ -48,11 +48,10 @@ from .markdown import (
     zone_label,
 )
 from .room import Question
-from .store import SCHEMA_VERSION, StoreError
+from .store import SCHEMA_VERSION, StoreError, read_clock_events, read_questions
 
 __all__ = ["render_export", "escape_markdown", "read_snapshot", "Snapshot"]
 
-_FIELDS = list(Question.__dataclass_fields__)
 _TABLES = {"meta", "questions", "votes", "actions", "events"}
 _DISCUSSED = (p.ON_AIR, p.ANSWERED)
 _LISTED = (p.APPROVED, p.ON_AIR, p.ANSWERED)
@@ -103,22 +102,11 @@ def _read(conn: sqlite3.Connection, path: Path) -> Snapshot:
     if not tables >= _TABLES:
         raise StoreError(f"{path} is not a Fireside session database.")
     meta = dict(conn.execute("SELECT key, value FROM meta ORDER BY key").fetchall())
-    # An older schema lacks the newer columns; read what is there.
-    present = {row[1] for row in conn.execute("PRAGMA table_info(questions)")}
-    columns = [name for name in _FIELDS if name in present]
-    questions = []
-    for row in conn.execute(f"SELECT {', '.join(columns)} FROM questions ORDER BY id"):
-        data = dict(zip(columns, row, strict=True))
-        data["pinned"] = bool(data.get("pinned"))
-        questions.append(Question(**data))
+    questions = read_questions(conn)
     votes = conn.execute(
         "SELECT question_id, client_id FROM votes ORDER BY question_id, client_id"
     ).fetchall()
-    clock_events = []
-    for at, kind, data in conn.execute(
-        "SELECT at, kind, data FROM events WHERE kind LIKE ? ORDER BY id", [STORED_PREFIX + "%"]
-    ):
-        clock_events.append(Event.from_stored(at, kind, json.loads(data or "{}")))
+    clock_events = read_clock_events(conn)
     latest = conn.execute(
         "SELECT max(t) FROM ("
         " SELECT max(at) AS t FROM events UNION ALL SELECT max(at) FROM actions"

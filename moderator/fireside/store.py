@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .clock import STORED_PREFIX, Event
 from .room import Action, Question, Room
 
 SCHEMA_VERSION = 2
@@ -158,12 +159,7 @@ class Store:
     # --- loading -------------------------------------------------------------------
     def load_room(self, room: Room) -> None:
         """Fill ``room`` with every stored question, vote and moderator action."""
-        columns = ", ".join(_QUESTION_COLUMNS)
-        questions = []
-        for row in self.db.execute(f"SELECT {columns} FROM questions ORDER BY id"):
-            data = dict(zip(_QUESTION_COLUMNS, row, strict=True))
-            data["pinned"] = bool(data["pinned"])
-            questions.append(Question(**data))
+        questions = read_questions(self.db.conn)
         votes = self.db.execute("SELECT question_id, client_id FROM votes").fetchall()
         actions = [
             Action(
@@ -181,11 +177,9 @@ class Store:
         ]
         room.load(questions, votes, actions)
 
-    def events(self) -> list[tuple[int, float, str, dict[str, Any]]]:
-        return [
-            (row[0], row[1], row[2], json.loads(row[3]))
-            for row in self.db.execute("SELECT id, at, kind, data FROM events ORDER BY id")
-        ]
+    def clock_events(self) -> list[Event]:
+        """The segment clock's stored events, oldest first."""
+        return read_clock_events(self.db.conn)
 
     # --- writing -------------------------------------------------------------------
     def commit(self, writes: Iterable[Write]) -> None:
@@ -199,6 +193,29 @@ class Store:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+
+def read_questions(conn: sqlite3.Connection) -> list[Question]:
+    """Every stored question, by id; an older schema's missing columns keep their defaults."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(questions)")}
+    columns = [name for name in _QUESTION_COLUMNS if name in present]
+    questions = []
+    for row in conn.execute(f"SELECT {', '.join(columns)} FROM questions ORDER BY id"):
+        data = dict(zip(columns, row, strict=True))
+        data["pinned"] = bool(data.get("pinned"))
+        questions.append(Question(**data))
+    return questions
+
+
+def read_clock_events(conn: sqlite3.Connection) -> list[Event]:
+    """The segment clock's stored events, oldest first."""
+    return [
+        Event.from_stored(at, kind, json.loads(data or "{}"))
+        for at, kind, data in conn.execute(
+            "SELECT at, kind, data FROM events WHERE kind LIKE ? ORDER BY id",
+            [STORED_PREFIX + "%"],
+        )
+    ]
 
 
 def question_write(question: Question) -> Write:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import random
 import ssl
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from fireside_ask import protocol as p
+from fireside_ask.session import backoff_delays
 
 
 class LinkRefused(Exception):
@@ -71,7 +71,7 @@ class HubLink:
         from websockets.asyncio.client import connect
         from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-        delay = 0.25
+        delays = backoff_delays(0.25, self.max_backoff)
         while True:
             self.on_status("connecting", self.url)
             try:
@@ -90,7 +90,7 @@ class HubLink:
                     if welcome["type"] != "welcome":
                         raise LinkRefused("That address is not a Fireside hub.")
                     self._ws = ws
-                    delay = 0.25
+                    delays = backoff_delays(0.25, self.max_backoff)
                     self.on_status("online", self.url)
                     self.on_message(welcome)
                     async for frame in ws:
@@ -114,8 +114,7 @@ class HubLink:
             ) as exc:
                 self._drop()
                 self.on_status("offline", type(exc).__name__)
-            await asyncio.sleep(delay * (0.5 + random.random()))
-            delay = min(self.max_backoff, delay * 2)
+            await asyncio.sleep(next(delays))
 
     def _drop(self) -> None:
         self._ws = None

@@ -1,0 +1,784 @@
+"""The hub's wiring: the websocket server, the room, the store and the writer, and the
+handler of each request.
+
+Flow of every request: decode, check the role, decide in the ``Room`` (pure rules), commit
+through the single ``Writer``, then acknowledge and announce. Nothing is acknowledged or
+shown to anyone before it is on disk. Who hears what is ``audiences``; sending is
+``fanout``; the door is ``handshake``.
+"""
+
+# Over 400 lines: the request handlers share the room, writer and fan-out of one hub, and
+# splitting them from it would only pass all of that around.
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from fireside_ask import protocol as p
+from fireside_ask.protocol import ProtocolError
+from fireside_ask.text import clean_name, clean_text, plural
+
+from ..admission import GuardedConnection
+from ..clock import Clock, ClockError, SessionClock
+from ..dblock import DatabaseLock
+from ..fdlimit import ensure_open_files
+from ..gcpolicy import GcFreezer
+from ..joining import join_command, page_url
+from ..limits import Bucket
+from ..room import Change, Question, Room, RoomError
+from ..store import (
+    Store,
+    Write,
+    action_undone_write,
+    action_write,
+    event_write,
+    meta_write,
+    question_update,
+    question_write,
+    vote_write,
+)
+from ..writer import Writer
+from .audiences import MODERATORS, Audience, Owner, Views, announce, seen_by_attendees
+from .audiences import vote_counts as vote_messages
+from .config import ANSWERS_KEPT, RESERVED, HubConfig
+from .fanout import Fanout
+from .handshake import Door, Refusal, remote
+from .hints import Hints
+from .listen import bind, resolve_settings
+from .peers import Peer, Registry
+from .welcome import Welcomes
+
+log = logging.getLogger("fireside.hub")
+
+DATABASE_GONE = (
+    "The hub's database file is gone, so nothing more can be saved; "
+    "the moderator must restart the hub."
+)
+
+Handler = Callable[[Peer, Any, Any], Awaitable[None]]
+"""Handles one decoded request (its own message type) of a peer."""
+
+
+class Hub:
+    """A running hub: websocket server, room, store and writer."""
+
+    def __init__(
+        self,
+        config: HubConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        """The wall clock: for the record and for display."""
+        self.session_time = SessionClock(clock, monotonic)
+        """The segment clock's measure of intervals (see ``fireside.clock``)."""
+        self.store: Store | None = None
+        self.room = Room(max_chars=config.max_chars)
+        self.clock_model = Clock(config.agenda)
+        """The segment clock; the hub is its single source of truth."""
+        self.hints = Hints(config.agenda)
+        self.token_generated = False
+        """Whether the token came from the database or was just made (so it is printed)."""
+        self._writer: Writer | None = None
+        self._lock: DatabaseLock | None = None
+        self._server: Server | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self.registry = Registry(config.max_connections, config.place_hold)
+        self.fanout = Fanout(config.fanout_slice, config.write_buffer_limit, config.stall_timeout)
+        self.door = Door(config, self.registry, lambda m: self._push(self.registry.moderators, m))
+        self.welcomes = Welcomes(config, self._live, self._join_details)
+        self._asks: dict[str, Bucket] = {}
+        self._votes: dict[str, Bucket] = {}
+        self._address_asks: dict[str, Bucket] = {}
+        """Per address: questions it may still ask this minute."""
+        self._answers: dict[str, dict[str, asyncio.Future[p.Ack | p.Error]]] = {}
+        """Per moderator client id, the answers to its latest requests by request_id, so
+        that a resend (a dashboard after a reconnect) gets the first answer and acts once."""
+        self._inflight: dict[tuple[str, str], asyncio.Future[None]] = {}
+        """Commits of asks not yet on disk, by (client_id, request_id): a resend waits."""
+        self._vote_writes: dict[tuple[int, str], asyncio.Future[None]] = {}
+        """Vote commits in flight per (question, client): a repeat waits for them."""
+        self._database_gone = False
+        self._dirty_votes: set[int] = set()
+        self._last_presence = -1
+        self._last_attendee_presence = -1
+        self._attendee_presence_at = -float("inf")
+        self._gc = GcFreezer(config.gc_freeze_step)
+        self._stored_peak = 0
+        self._closed = asyncio.Event()
+        self._handlers: dict[str, Handler] = {
+            "ping": self._on_ping,
+            "ask": self._on_ask,
+            "vote": self._on_vote,
+            "undo": self._on_undo,
+            "settings": self._on_settings,
+            "clock": self._on_clock,
+            "export": self._on_export,
+        }
+
+    # --- life cycle ----------------------------------------------------------------
+    async def start(self) -> None:
+        """Bind the port, lock and open the database, load the session, start serving.
+
+        The port is bound first and the database locked second, so that a hub that
+        cannot run (port taken, another hub on the file) has written nothing at all.
+        The socket only listens once the session is loaded (connections before that are
+        refused, and clients retry).
+        """
+        short = ensure_open_files(self.config.max_connections, RESERVED)
+        if short is not None:
+            log.warning(short)
+        self._server = await bind(self.config, self._handle, self.door.screen)
+        try:
+            self._lock = DatabaseLock.acquire(self.config.db_path)
+            self.store = Store(self.config.db_path)
+            self.store.load_room(self.room)
+            self.hints.index(self.room)
+            self.door.known_clients |= self._room_clients()
+            self.clock_model = Clock.replay(self.config.agenda, self.store.clock_events())
+            self.session_time.resume(self.clock_model)
+            settings = resolve_settings(self.config, self.store, self.room)
+        except BaseException:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+            if self.store is not None:
+                self.store.close()
+                self.store = None
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+            raise
+        self.door.token, self.token_generated = settings.token, settings.token_generated
+        self.registry.peak = self._stored_peak = settings.peak_connected
+        self._writer = Writer(self.store, on_failure=self._reload)
+        self._writer.start()
+        await self._server.start_serving()
+        self._ticker = asyncio.create_task(self._tick(), name="fireside-ticker")
+        log.info("hub listening on port %d with %d questions", self.port, len(self.room.questions))
+
+    @property
+    def token(self) -> str:
+        """The moderator token (never logged)."""
+        return self.door.token
+
+    @property
+    def peak_connected(self) -> int:
+        """The most people connected at once in this session."""
+        return self.registry.peak
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        for sock in self._server.sockets:
+            return int(sock.getsockname()[1])
+        raise RuntimeError("the hub is not listening")
+
+    async def close(self) -> None:
+        """Close every connection with 1001 (going away), flush the writer, close the db."""
+        if self._server is not None:
+            self._server.close()
+            closed = asyncio.ensure_future(self._server.wait_closed())
+            done, _ = await asyncio.wait([closed], timeout=self.config.close_grace)
+            if not done:
+                # A peer that vanished without closing TCP would hold the shutdown forever.
+                stuck = list(self._server.all_connections)
+                log.warning("aborting %d connections that did not close in time", len(stuck))
+                for connection in stuck:
+                    if connection.transport is not None:
+                        connection.transport.abort()
+                await asyncio.wait([closed], timeout=self.config.close_grace)
+        for task in (self._ticker, self.fanout.task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if self._writer is not None:
+            await self._writer.close()
+        if self.store is not None:
+            self.store.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        self._closed.set()
+        log.info("hub stopped")
+
+    async def __aenter__(self) -> Hub:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _reload(self) -> None:
+        """After a failed commit, make memory match the disk again."""
+        assert self.store is not None
+        assert self._writer is not None
+        room = Room(auto_approve=self.room.auto_approve, max_chars=self.config.max_chars)
+        self.store.load_room(room)
+        # Writes decided on the old room carry its generation; the writer refuses them.
+        room.generation = self._writer.generation
+        self.room = room
+        self.welcomes.version += 1
+        self.hints.index(room)
+        log.error(
+            "reloaded %d questions from the database after a failed commit", len(room.questions)
+        )
+
+    # --- connections ---------------------------------------------------------------
+    async def _handle(self, ws: ServerConnection) -> None:
+        refusal = self.door.refusals.pop(ws, None)
+        if refusal is not None:
+            await self._refuse(ws, refusal)
+            return
+        self.door.pending[ws] = None
+        try:
+            peer = await self._hello(ws)
+        finally:
+            self.door.pending.pop(ws, None)
+        if peer is None:
+            return
+        try:
+            async for frame in ws:
+                await self._dispatch(peer, frame)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.registry.leave(peer)
+
+    async def _refuse(
+        self, ws: ServerConnection, refusal: Refusal, request_id: str | None = None
+    ) -> None:
+        message = refusal.message
+        frame = p.error(refusal.code, message, request_id, refusal.retry_after)
+        try:
+            # A client that does not read would hold a refusal forever.
+            async with asyncio.timeout(self.config.close_grace):
+                await ws.send(p.encode(frame))
+                await ws.close(p.CLOSE_POLICY, message[:120])
+        except ConnectionClosed:
+            pass
+        except TimeoutError:
+            ws.transport.abort()
+
+    async def _hello(self, ws: ServerConnection) -> Peer | None:
+        try:
+            frame = await asyncio.wait_for(ws.recv(), self.config.hello_timeout)
+        except TimeoutError:
+            await self._refuse(ws, Refusal(p.BAD_MESSAGE, "Send hello first."))
+            return None
+        except ConnectionClosed:
+            return None
+        try:
+            message = p.decode_request(frame)
+        except ProtocolError as exc:
+            await self._refuse(ws, Refusal(exc.code, exc.message), exc.request_id)
+            return None
+        request_id = message.get("request_id")
+        if message["type"] != "hello":
+            first = Refusal(p.BAD_MESSAGE, 'The first frame must be "hello".')
+            await self._refuse(ws, first, request_id)
+            return None
+        address = remote(ws)
+        refusal = self.door.admit(message, address)
+        if refusal is not None:
+            await self._refuse(ws, refusal, request_id)
+            return None
+        role, name = message.get("role", p.ATTENDEE), message.get("name")
+        if role == p.MODERATOR and isinstance(ws, GuardedConnection):
+            ws.budget = None  # the token holder drives the session; never throttle it
+        peer = Peer(
+            ws=ws,
+            role=role,
+            client_id=message["client_id"],
+            name=clean_name(name) or None if name else None,
+            strikes=Bucket(self.config.bad_frames_per_minute, 60.0),
+            address=address,
+        )
+        self.door.known_clients.add(peer.client_id)
+        # Join first, so that the welcome counts this attendee among the people connected.
+        self.registry.join(peer)
+        welcome = self.welcomes.frame(peer, self.room).encode("utf-8")
+        peer.queued += len(welcome)
+        try:
+            await ws.send(welcome, text=True)
+        except ConnectionClosed:
+            self.registry.leave(peer)
+            return None
+        return peer
+
+    def _room_clients(self) -> set[str]:
+        clients = {q.client_id for q in self.room.questions.values()}
+        for voters in self.room.votes.values():
+            clients |= voters
+        return clients
+
+    @property
+    def connected(self) -> int:
+        """People connected: distinct attendees with at least one open connection."""
+        return self.registry.attendees
+
+    def _live(self) -> tuple[int, dict[str, Any]]:
+        """People connected and the clock now, for a welcome."""
+        return self.connected, self.clock_model.snapshot(self.session_time.now(), wall=self.clock())
+
+    def _join_details(self) -> tuple[str, str]:
+        return self.join_command(), self.page_url()
+
+    def public_view(self, question: Question) -> dict[str, Any]:
+        """A question as attendees and the stage see it."""
+        return Views(self.room).public(question)
+
+    def moderator_view(self, question: Question) -> dict[str, Any]:
+        """A question with everything the moderator may see."""
+        return Views(self.room).moderator(question)
+
+    def join_command(self) -> str:
+        """The terminal command attendees type to join this hub (see ``fireside.joining``)."""
+        tls = self.config.certfile is not None
+        return join_command(self.config.host, self.port, tls, self.config.published)
+
+    def page_url(self) -> str:
+        """The address of the attendee page, as a phone on the hub's network opens it."""
+        return page_url(self.config.host, self.port, self.config.certfile is not None)
+
+    # --- sending -------------------------------------------------------------------
+    def _push(self, peers: Iterable[Peer], message: Mapping[str, Any]) -> None:
+        self.fanout.push(peers, message)
+
+    def _reply(self, peer: Peer, message: p.Ack | p.Error | p.Pong) -> None:
+        self.fanout.reply(peer, message)
+
+    def _audience(self, audience: Audience) -> Iterable[Peer]:
+        """The open connections of an audience."""
+        if isinstance(audience, Owner):
+            return self.registry.owners(audience.client_id)
+        return self.registry.moderators if audience == MODERATORS else self.registry.public
+
+    def _hint(self, question_id: int) -> None:
+        """After the ack: suggest, push the hint to moderators, store it with the next commit."""
+        question = self.room.questions.get(question_id)
+        if question is None:
+            return
+        self.hints.suggest(question)
+        # Queued in the step that decided it, so the write carries this room's generation.
+        done = self._queue([question_update(question)])
+        view = self.moderator_view(question)
+        self._push(self.registry.moderators, {"type": "question", "question": view})
+        asyncio.ensure_future(self._store_hint(question_id, done))
+
+    async def _store_hint(self, question_id: int, done: asyncio.Future[None]) -> None:
+        """Wait for the hint's write; a lost hint is logged, never an attendee's error."""
+        try:
+            await self._committed(done)
+        except RoomError:
+            log.warning("could not store the hint of #%d", question_id)
+
+    def _announce(self, change: Change) -> None:
+        """Tell every audience what a committed change means for it."""
+        if change.action is not None:
+            self.hints.reindex(change)
+        for audience, message in announce(change, Views(self.room)):
+            self._push(self._audience(audience), message)
+        self._dirty_votes |= change.vote_counts
+        if seen_by_attendees(change):
+            # Only what attendees can see invalidates their shared welcome: a stream of
+            # pending asks (moderated rooms) keeps it.
+            self.welcomes.version += 1
+
+    async def _tick(self) -> None:
+        """Push coalesced vote counts and presence at most every ``push_interval``."""
+        while True:
+            await asyncio.sleep(self.config.push_interval)
+            try:
+                self.check_database()
+                self.flush()
+                self.drop_stalled()
+                self._gc.observe(len(self.registry.peers))
+            except Exception:  # pragma: no cover - a bug here must not stop the pushes
+                log.exception("push failed")
+
+    def check_database(self) -> bool:
+        """Whether the database file is still there; once it is not, stop saving for good.
+
+        Checked every tick and before every request: a deleted file would otherwise take
+        acknowledged writes that no restart can read back.
+        """
+        if not self._database_gone and self.store is not None and self.store.gone():
+            self._database_gone = True
+            log.error(
+                "the database file %s was removed or replaced while the hub ran; "
+                "nothing more is saved or acknowledged until the hub is restarted",
+                self.config.db_path,
+            )
+        return not self._database_gone
+
+    def drop_stalled(self, now: float | None = None) -> None:
+        """Abort connections that stopped reading (see ``Fanout.drop_stalled``)."""
+        self.fanout.drop_stalled(self.registry.peers, now)
+
+    def flush(self) -> None:
+        """Send pending vote counts and the connected count, if they changed."""
+        if self._dirty_votes:
+            dirty, self._dirty_votes = self._dirty_votes, set()
+            for audience, message in vote_messages(self.room, dirty):
+                self._push(self._audience(audience), message)
+        self._push_presence()
+        if self.peak_connected > self._stored_peak and self._writer is not None:
+            if not self.check_database():
+                return
+            peak = self._stored_peak = self.peak_connected
+            # Best effort: a failed write (disk full) is logged once and the peak is stored
+            # again when it next grows.
+            stored = self._writer.submit(
+                [meta_write("peak_connected", str(peak))], self.room.generation
+            )
+            stored.add_done_callback(lambda task: _report_peak(task, peak))
+
+    def _push_presence(self) -> None:
+        """The connected count: to moderators and stage screens on every tick it changed,
+        to attendees at most every ``attendee_presence_interval`` (a full room arriving
+        would otherwise get a push to everyone four times a second)."""
+        connected = self.connected
+        presence = {"type": "presence", "connected": connected}
+        if connected != self._last_presence:
+            self._last_presence = connected
+            self._push([*self.registry.moderators, *self.registry.stages], presence)
+        now = time.monotonic()
+        if (
+            connected != self._last_attendee_presence
+            and now - self._attendee_presence_at >= self.config.attendee_presence_interval
+        ):
+            self._last_attendee_presence, self._attendee_presence_at = connected, now
+            self._push(self.registry.attendee_connections(), presence)
+
+    # --- requests ------------------------------------------------------------------
+    async def _dispatch(self, peer: Peer, frame: Any) -> None:
+        request_id = None
+        try:
+            message = p.decode_request(frame)
+            kind, request_id = message["type"], message.get("request_id")
+            if kind == "hello":
+                raise RoomError(p.NOT_ALLOWED, "This connection already said hello.")
+            if kind != "ping" and not self.check_database():
+                # Refused before deciding anything, so that memory never holds a decision
+                # that a resend would then find and acknowledge as a duplicate.
+                raise RoomError(p.INTERNAL, DATABASE_GONE)
+            if kind in p.QUESTION_ACTIONS or kind in p.MODERATOR_REQUESTS:
+                if peer.role != p.MODERATOR:
+                    raise RoomError(p.NOT_ALLOWED, "Only the moderator can do that.")
+                handler = self._handlers.get(kind, self._on_action)
+                if request_id is not None and kind != "export":
+                    await self._once(peer, request_id, handler, message)
+                    return
+            elif kind in p.ATTENDEE_REQUESTS and peer.role == p.STAGE:
+                raise RoomError(p.NOT_ALLOWED, "The stage view is read-only.")
+            else:
+                handler = self._handlers[kind]
+            await handler(peer, message, request_id)
+        except ProtocolError as exc:
+            self._reply(peer, p.error(exc.code, exc.message, exc.request_id or request_id))
+            if not peer.strikes.take():
+                log.warning("closing %s: too many bad frames", peer.client_id[:8])
+                await peer.ws.close(p.CLOSE_POLICY, "Too many bad frames.")
+        except RoomError as exc:
+            self._reply(peer, p.error(exc.code, exc.message, request_id, exc.retry_after))
+
+    async def _once(
+        self, peer: Peer, request_id: str, handler: Handler, message: p.Request
+    ) -> None:
+        """Run a moderator request once per (client_id, request_id); a repeat gets its answer.
+
+        A dashboard that resends after a reconnect must not pin twice (a toggle) or undo
+        twice. The last ``ANSWERS_KEPT`` answers per moderator are kept; an ``internal``
+        failure is forgotten, so that sending again retries.
+        """
+        answers = self._answers.setdefault(peer.client_id, {})
+        first = answers.get(request_id)
+        if first is not None:
+            answer = dict(await asyncio.shield(first))
+            if answer["type"] == "ack":
+                answer["duplicate"] = True
+            self._reply(peer, answer)  # type: ignore[arg-type]
+            return
+        future: asyncio.Future[p.Ack | p.Error] = asyncio.get_running_loop().create_future()
+        answers[request_id] = future
+        while len(answers) > ANSWERS_KEPT:
+            del answers[next(iter(answers))]
+        peer.answering[request_id] = future
+        try:
+            await handler(peer, message, request_id)
+        except RoomError as exc:
+            self._reply(peer, p.error(exc.code, exc.message, request_id, exc.retry_after))
+        finally:
+            peer.answering.pop(request_id, None)
+            if not future.done() or (
+                future.result()["type"] == "error" and future.result().get("code") == p.INTERNAL
+            ):
+                if answers.get(request_id) is future:
+                    del answers[request_id]
+                if not future.done():
+                    future.cancel()
+
+    def _queue(self, writes: list[Write]) -> asyncio.Future[None]:
+        """Queue writes decided on the current room; call it in the step that decided them.
+
+        No ``await`` may come between a decision and this call: a failed commit in between
+        would reload the room, and the write would carry a decision the disk never saw.
+        The writer refuses any write stamped with an older room's generation.
+        """
+        assert self._writer is not None
+        return self._writer.submit(writes, self.room.generation)
+
+    async def _tracked(
+        self, table: dict[Any, asyncio.Future[None]], key: Any, writes: list[Write]
+    ) -> None:
+        """Queue writes and wait for them, listed under ``key`` meanwhile so a repeat waits."""
+        done = self._queue(writes)
+        table[key] = done
+        try:
+            await self._committed(done)
+        finally:
+            # Only our own entry: after a reload the same key may be asked again.
+            if table.get(key) is done:
+                del table[key]
+
+    @staticmethod
+    async def _committed(future: asyncio.Future[None]) -> None:
+        """Wait for a queued write; a failed commit becomes an ``internal`` error."""
+        try:
+            # Shield: a client that disconnects must not cancel a commit others wait on.
+            await asyncio.shield(future)
+        except Exception:
+            raise RoomError(p.INTERNAL, "The hub could not save that; please try again.") from None
+
+    @staticmethod
+    def _change_writes(change: Change, now: float) -> list[Write]:
+        writes = [
+            question_write(q) if q.id in change.created else question_update(q)
+            for q in change.questions
+        ]
+        writes += [vote_write(qid, cid, up, now) for qid, cid, up in change.votes]
+        if change.action is not None:
+            writes.append(
+                action_undone_write(change.action) if change.undo else action_write(change.action)
+            )
+        return writes
+
+    async def _on_ping(self, peer: Peer, message: p.Ping, request_id: str | None) -> None:
+        self._reply(peer, {"type": "pong", "request_id": request_id})
+
+    async def _on_ask(self, peer: Peer, message: p.Ask, request_id: str) -> None:
+        key = (peer.client_id, request_id)
+        existing = self.room.requests.get(key)
+        if existing is None:
+            bucket = self._asks.setdefault(
+                peer.client_id, Bucket(self.config.questions_per_minute, 60.0)
+            )
+            self.room.check_text(message["text"])
+            if not self.door.allow(
+                self._address_asks, peer.address, self.config.questions_per_address_per_minute
+            ):
+                limit = self.config.questions_per_address_per_minute
+                self.door.limit_hit(
+                    peer.address,
+                    "questions",
+                    f"{peer.address} asked {limit} questions within a minute; more are refused "
+                    "for now (--questions-per-address-per-minute).",
+                )
+                raise RoomError(
+                    p.RATE_LIMITED,
+                    "Too many questions from your network; try again in a minute.",
+                    retry_after=self._address_asks[peer.address].retry_after(),
+                )
+            if not bucket.take():
+                raise RoomError(
+                    p.RATE_LIMITED,
+                    f"You can ask {plural(self.config.questions_per_minute, 'question')} a minute; "
+                    f"try again in {bucket.retry_after():.0f} s.",
+                    retry_after=bucket.retry_after(),
+                )
+            now = self.clock()
+            question, change = self.room.ask(
+                peer.client_id,
+                request_id,
+                message["text"],
+                now=now,
+                name=peer.name,
+                segment=self.current_segment(),
+            )
+            assert change is not None
+            await self._tracked(self._inflight, key, self._change_writes(change, now))
+            log.info("question #%d from %s", question.id, peer.client_id[:8])
+            self._reply(
+                peer,
+                {
+                    "type": "ack",
+                    "request_id": request_id,
+                    "question_id": question.id,
+                    "state": question.state,
+                },
+            )
+            self._announce(change)
+            # The hints are for the moderator: the attendee's ack never waits for them.
+            asyncio.get_running_loop().call_soon(self._hint, question.id)
+            return
+        if clean_text(message["text"]) != self.room.questions[existing].original_text:
+            raise RoomError(
+                p.CONFLICT,
+                f"request_id {request_id} was already used for another question; "
+                "use a new request_id for a new question.",
+            )
+        pending = self._inflight.get(key)
+        if pending is not None:
+            await self._committed(pending)
+        if self.room.requests.get(key) != existing:  # pragma: no cover - reloaded meanwhile
+            raise RoomError(p.INTERNAL, "The hub could not save that; please try again.")
+        # No state: what became of the question is what `mine` and the pushes say, so a
+        # resend never tells an asker of a rejection that `mine` hides.
+        self._reply(
+            peer,
+            {"type": "ack", "request_id": request_id, "question_id": existing, "duplicate": True},
+        )
+
+    async def _on_vote(self, peer: Peer, message: p.Vote, request_id: str | None) -> None:
+        bucket = self._votes.setdefault(peer.client_id, Bucket(self.config.votes_per_minute, 60.0))
+        if not bucket.take():
+            raise RoomError(
+                p.RATE_LIMITED,
+                f"You can vote {plural(self.config.votes_per_minute, 'time')} a minute; "
+                f"try again in {bucket.retry_after():.0f} s.",
+                retry_after=bucket.retry_after(),
+            )
+        up = message.get("up", True)
+        question, change = self.room.vote(
+            peer.client_id, message["question_id"], up, moderator=peer.role == p.MODERATOR
+        )
+        key = (question.id, peer.client_id)
+        if change.votes:
+            await self._tracked(self._vote_writes, key, self._change_writes(change, self.clock()))
+        elif key in self._vote_writes:
+            # Nothing changed because an earlier vote (another window of the same person)
+            # already did it: acknowledge only once that vote is on disk, or fail with it.
+            await self._committed(self._vote_writes[key])
+        self._reply(
+            peer,
+            {
+                "type": "ack",
+                "request_id": request_id,
+                "question_id": question.id,
+                "up": up,
+                "votes": self.room.vote_count(question.id),
+                # False for a repeated vote (or taking back one never given), so the
+                # client can say "you already voted" rather than "voted".
+                "changed": bool(change.votes),
+            },
+        )
+        self._announce(change)
+
+    async def _on_action(
+        self, peer: Peer, message: p.QuestionAction, request_id: str | None
+    ) -> None:
+        now = self.clock()
+        change = self.room.act(message["type"], message, now=now, segment=self.current_segment())
+        await self._committed(self._queue(self._change_writes(change, now)))
+        assert change.action is not None
+        log.info("moderator: %s #%d", change.action.kind, change.action.question_id)
+        self._reply(
+            peer,
+            {
+                "type": "ack",
+                "request_id": request_id,
+                "question_id": change.action.question_id,
+                "action_id": change.action.id,
+            },
+        )
+        self._announce(change)
+        self.hints.learn(change, self.room)
+
+    async def _on_undo(self, peer: Peer, message: p.Undo, request_id: str | None) -> None:
+        change = self.room.undo()
+        await self._committed(self._queue(self._change_writes(change, self.clock())))
+        assert change.action is not None
+        log.info("moderator: undo %s #%d", change.action.kind, change.action.question_id)
+        self._reply(
+            peer,
+            {
+                "type": "ack",
+                "request_id": request_id,
+                "question_id": change.action.question_id,
+                "undone": change.action.summary(),
+            },
+        )
+        self._announce(change)
+
+    async def _on_settings(
+        self, peer: Peer, message: p.SettingsRequest, request_id: str | None
+    ) -> None:
+        auto_approve = message["auto_approve"]
+        await self._committed(self._queue([meta_write("auto_approve", json.dumps(auto_approve))]))
+        self.room.auto_approve = auto_approve
+        self._reply(peer, {"type": "ack", "request_id": request_id})
+        self._push(self.registry.peers, {"type": "settings", "auto_approve": auto_approve})
+
+    async def _on_clock(self, peer: Peer, message: p.ClockRequest, request_id: str | None) -> None:
+        action, seconds = message["action"], message.get("seconds", 0)
+        now, wall = self.session_time.now(), self.clock()
+        before = self.clock_model
+        trial = Clock.replay(before.agenda, list(before.events))
+        try:
+            event = trial.command(action, now, seconds, wall=wall)
+        except ClockError as exc:
+            raise RoomError(p.INVALID_STATE, str(exc)) from None
+        await self._committed(
+            self._queue([event_write(event.at, event.stored_kind, event.to_data())])
+        )
+        before.apply(event)
+        log.info("moderator: clock %s", event.kind)
+        snapshot = before.snapshot(now, wall=wall)
+        self._reply(peer, {"type": "ack", "request_id": request_id, "clock": event.kind})
+        self._push(self.registry.peers, snapshot)
+
+    async def _on_export(self, peer: Peer, message: p.Export, request_id: str | None) -> None:
+        """The session's Markdown record, rendered from the database off the event loop."""
+        from ..export import render_export
+
+        names, pending = message.get("names", False), message.get("include_pending", False)
+        markdown = await asyncio.get_running_loop().run_in_executor(
+            None,
+            lambda: render_export(self.config.db_path, names=names, include_pending=pending),
+        )
+        self._reply(
+            peer,
+            {
+                "type": "ack",
+                "request_id": request_id,
+                "markdown": markdown,
+                "db": str(self.config.db_path),
+            },
+        )
+
+    def current_segment(self) -> str | None:
+        """Id of the agenda segment running now (``None`` before the start and after)."""
+        return self.clock_model.current_segment_id()
+
+
+def _report_peak(task: asyncio.Future[None], peak: int) -> None:
+    """Retrieve the outcome of storing the peak, so a failure is one plain warning."""
+    if not task.cancelled() and task.exception() is not None:
+        log.warning(
+            "could not store the peak of %d people connected (stored when it next grows): %s",
+            peak,
+            task.exception(),
+        )

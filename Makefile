@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_topics.py
 	$(BIN)/python benchmarks/bench_export.py
 	$(BIN)/python benchmarks/bench_web.py --runs 3
+	$(BIN)/python benchmarks/bench_web_attendees.py --attendees 1000 --runs 3
 	$(BIN)/python benchmarks/bench_pubsub.py --runs 3
 
 lint: $(STAMP)

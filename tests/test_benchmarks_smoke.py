@@ -142,3 +142,12 @@ def test_pubsub_benchmark_runs_and_reports_every_figure() -> None:
         "burst_per_s",
         "burst_p99_ms",
     }
+
+
+@pytest.mark.e2e
+def test_page_attendees_benchmark_runs_both_ways_and_reports_hub_cpu() -> None:
+    """bench_web_attendees.py joins a few attendees both ways and prints the hub's CPU."""
+    out = run_benchmark("bench_web_attendees.py", "--attendees", "20", "--runs", "1")
+    lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    for way in ("terminal", "browser"):
+        assert "20 joins: hub CPU" in lines[way] and "one update to all" in lines[way]

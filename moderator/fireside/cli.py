@@ -8,6 +8,7 @@ import logging
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
@@ -15,7 +16,13 @@ from .agenda import AgendaError
 from .commands.agenda import cmd_agenda_check
 from .commands.dashboard import cmd_dashboard, cmd_stage
 from .commands.export import cmd_export
-from .commands.hub_options import add_hub_options, hub_config
+from .commands.options import (
+    add_agenda_option,
+    add_db_option,
+    add_hub_options,
+    add_switch,
+    hub_config,
+)
 from .commands.run import cmd_run
 from .commands.serve import cmd_serve
 from .commands.topics import cmd_topics
@@ -106,6 +113,40 @@ needs keywords. See docs/topics.md for the method and the feature names.
 """
 
 
+URL_HELP = "ws://HOST:PORT, wss://..., or HOST[:PORT]"
+
+Subcommands = argparse._SubParsersAction  # argparse's own name for what add_subparsers returns
+
+
+def _subcommands(
+    parser: argparse.ArgumentParser, dest: str
+) -> Subcommands[argparse.ArgumentParser]:
+    """The COMMAND a parser requires (``fireside COMMAND``, ``fireside agenda COMMAND``)."""
+    return parser.add_subparsers(dest=dest, metavar="COMMAND", required=True)
+
+
+def _command(
+    commands: Subcommands[argparse.ArgumentParser],
+    name: str,
+    func: Callable[[argparse.Namespace], int] | None,
+    *,
+    summary: str,
+    description: str,
+    epilog: str,
+) -> argparse.ArgumentParser:
+    """Add a subcommand: its line in the list, its help (examples kept as written), its body."""
+    parser = commands.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    if func is not None:
+        parser.set_defaults(func=func)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fireside",
@@ -114,28 +155,29 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'fireside COMMAND --help' for the options and an example of each command.",
     )
     parser.add_argument("--version", action="version", version=f"fireside {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = _subcommands(parser, "command")
 
-    serve = commands.add_parser(
+    serve = _command(
+        commands,
         "serve",
-        help="run the hub alone, headless (for a server)",
+        cmd_serve,
+        summary="run the hub alone, headless (for a server)",
         description="Run the hub without a dashboard. It logs to stderr (each line starts "
         "with the time in ISO 8601 with its UTC offset) and stops cleanly on SIGINT or "
         "SIGTERM, closing connections with code 1001 so clients reconnect.",
         epilog=EPILOG_SERVE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_hub_options(serve)
-    serve.set_defaults(func=cmd_serve)
 
-    run = commands.add_parser(
+    run = _command(
+        commands,
         "run",
-        help="start the hub and open the moderator's dashboard on it (the everyday command)",
+        cmd_run,
+        summary="start the hub and open the moderator's dashboard on it (the everyday command)",
         description="Start the hub in-process and open the dashboard on it, over loopback. "
         "The hub's log goes to <db stem>.log beside the database (--db talk.db: talk.log); "
         "its lines start with the time in ISO 8601 with its UTC offset.",
         epilog=EPILOG_RUN,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_hub_options(run)
     run.add_argument(
@@ -145,18 +187,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="add N simulated attendees who arrive over a minute, ask and vote",
     )
-    run.set_defaults(func=cmd_run)
 
-    dashboard = commands.add_parser(
+    dashboard = _command(
+        commands,
         "dashboard",
-        help="open the dashboard on a hub that runs elsewhere",
+        cmd_dashboard,
+        summary="open the dashboard on a hub that runs elsewhere",
         description="Open the moderator's dashboard on a running hub. If the hub refuses "
         "the token, the dashboard says why and asks for it again; giving up (esc) exits "
         "with status 1.",
         epilog=EPILOG_DASHBOARD,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    dashboard.add_argument("url", metavar="URL", help="ws://HOST:PORT, wss://..., or HOST[:PORT]")
+    dashboard.add_argument("url", metavar="URL", help=URL_HELP)
     dashboard.add_argument(
         "--token",
         default=os.environ.get("FIRESIDE_TOKEN"),
@@ -168,91 +210,74 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PEM",
         help="trust this CA for wss:// (default: the system's CAs)",
     )
-    dashboard.set_defaults(func=cmd_dashboard)
 
-    stage = commands.add_parser(
+    stage = _command(
+        commands,
         "stage",
-        help="a read-only, large-type screen for the speakers",
+        cmd_stage,
+        summary="a read-only, large-type screen for the speakers",
         description="Show the current segment, the time left and the question on air, "
         "in large type, for the speakers.",
         epilog=EPILOG_STAGE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    stage.add_argument("url", metavar="URL", help="ws://HOST:PORT, wss://..., or HOST[:PORT]")
-    stage.set_defaults(func=cmd_stage)
+    stage.add_argument("url", metavar="URL", help=URL_HELP)
 
-    agenda = commands.add_parser(
+    agenda = _command(
+        commands,
         "agenda",
-        help="work with agenda files",
+        None,
+        summary="work with agenda files",
         description="Work with agenda files.",
         epilog=EPILOG_AGENDA,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    agenda_commands = agenda.add_subparsers(dest="agenda_command", metavar="COMMAND", required=True)
-    check = agenda_commands.add_parser(
+    agenda_commands = _subcommands(agenda, "agenda_command")
+    check = _command(
+        agenda_commands,
         "check",
-        help="validate an agenda file and print its plan",
+        cmd_agenda_check,
+        summary="validate an agenda file and print its plan",
         description="Validate an agenda file and print its plan: segments, durations and "
         "start times (when starts_at is given). Exits 2 with the line and field of the "
         "first problem.",
         epilog=EPILOG_AGENDA,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("file", type=Path, metavar="FILE", help="the agenda TOML file")
-    check.set_defaults(func=cmd_agenda_check)
 
-    export = commands.add_parser(
+    export = _command(
+        commands,
         "export",
-        help="write the session's record as Markdown",
+        cmd_export,
+        summary="write the session's record as Markdown",
         description="Write the record of the session as CommonMark: agenda with planned and "
         "actual times, the questions discussed in each segment, questions by topic, the "
         "unanswered ones for follow-up, and counts of rejected and merged ones.",
         epilog=EPILOG_EXPORT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    export.add_argument(
-        "--db",
-        type=Path,
-        default=Path("fireside.db"),
-        metavar="FILE",
-        help="the session's database (default: ./fireside.db)",
-    )
+    add_db_option(export, "the session's database")
     export.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: standard output)"
     )
-    names = export.add_mutually_exclusive_group()
-    names.add_argument(
-        "--names",
-        dest="names",
-        action="store_true",
+    add_switch(
+        export,
+        "names",
+        ("--names", "show the names attendees gave"),
+        ("--no-names", "leave attendee names out (the default)"),
         default=False,
-        help="show the names attendees gave",
-    )
-    names.add_argument(
-        "--no-names",
-        dest="names",
-        action="store_false",
-        help="leave attendee names out (the default)",
     )
     export.add_argument(
         "--include-pending", action="store_true", help="also list questions that were never triaged"
     )
-    export.set_defaults(func=cmd_export)
 
-    topics = commands.add_parser(
+    topics = _command(
+        commands,
         "topics",
-        help="suggest the agenda topic of each question in a text file",
+        cmd_topics,
+        summary="suggest the agenda topic of each question in a text file",
         description="Print the suggested topic (agenda segment id, or 'other') for each line "
         "of a plain-text file, and which earlier line asks the same thing.",
         epilog=EPILOG_TOPICS,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    topics.add_argument(
-        "--agenda",
-        type=Path,
-        metavar="FILE",
-        help="agenda TOML file (default: the built-in reference session)",
-    )
+    add_agenda_option(topics)
     topics.add_argument(
         "--json",
         action="store_true",
@@ -267,7 +292,6 @@ def build_parser() -> argparse.ArgumentParser:
     topics.add_argument(
         "file", type=Path, metavar="QUESTIONS_FILE", help="a plain-text file, one question per line"
     )
-    topics.set_defaults(func=cmd_topics)
     return parser
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..hub import Hub
 from ..logfilter import quiet_repeats
 from ..logs import LogFormatter, log_path
-from .hub_options import hub_config
+from .options import hub_config
 
 
 def cmd_run(args: argparse.Namespace) -> int:

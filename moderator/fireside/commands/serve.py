@@ -8,7 +8,7 @@ import logging
 import signal
 
 from ..hub import Hub, HubConfig
-from .hub_options import hub_config
+from .options import hub_config
 
 log = logging.getLogger("fireside")
 

@@ -1,4 +1,5 @@
-"""The options of the commands that start a hub (serve, run), and the HubConfig from them."""
+"""The options more than one command takes, those of the commands that start a hub (serve,
+run), and the HubConfig made from them."""
 
 from __future__ import annotations
 
@@ -12,22 +13,49 @@ from ..agenda import default_agenda, load_agenda
 from ..hub import HubConfig
 from ..hub.config import OPTIONS, option_help
 
+DEFAULT_DB = Path("fireside.db")
+"""The session's database when no --db is given: in the current directory."""
 
-def add_hub_options(parser: argparse.ArgumentParser) -> None:
-    """Add the options of a command that starts a hub (serve and run share them)."""
+
+def add_agenda_option(parser: argparse.ArgumentParser) -> None:
+    """--agenda FILE, for the commands that read an agenda (serve, run, topics)."""
     parser.add_argument(
         "--agenda",
         type=Path,
         metavar="FILE",
         help="agenda TOML file (default: the built-in reference session)",
     )
+
+
+def add_db_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """--db FILE, for the commands that open a session's database (serve, run, export)."""
     parser.add_argument(
         "--db",
         type=Path,
-        default=Path("fireside.db"),
+        default=DEFAULT_DB,
         metavar="FILE",
-        help="SQLite database of the session (default: ./fireside.db)",
+        help=f"{what} (default: ./{DEFAULT_DB})",
     )
+
+
+def add_switch(
+    parser: argparse.ArgumentParser,
+    dest: str,
+    on: tuple[str, str],
+    off: tuple[str, str],
+    *,
+    default: bool | None,
+) -> None:
+    """A yes/no setting as two flags, each (flag, help), of which one at most may be given."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(on[0], dest=dest, action="store_true", default=default, help=on[1])
+    group.add_argument(off[0], dest=dest, action="store_false", help=off[1])
+
+
+def add_hub_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options of a command that starts a hub (serve and run share them)."""
+    add_agenda_option(parser)
+    add_db_option(parser, "SQLite database of the session")
     parser.add_argument(
         "--host", default=None, help="interface to listen on (default: all interfaces)"
     )
@@ -43,19 +71,13 @@ def add_hub_options(parser: argparse.ArgumentParser) -> None:
         help="moderator token (default: $FIRESIDE_TOKEN, else the one stored "
         "in the database, else a new one, printed once at start)",
     )
-    approve = parser.add_mutually_exclusive_group()
-    approve.add_argument(
-        "--auto-approve",
-        dest="auto_approve",
-        action="store_true",
+    # None: neither flag given, so the setting stored in the database stands.
+    add_switch(
+        parser,
+        "auto_approve",
+        ("--auto-approve", "show questions without moderation"),
+        ("--moderate", "hold questions for the moderator (the default)"),
         default=None,
-        help="show questions without moderation",
-    )
-    approve.add_argument(
-        "--moderate",
-        dest="auto_approve",
-        action="store_false",
-        help="hold questions for the moderator (the default)",
     )
     # The numeric limits: flag, default and help come from HubConfig (config.OPTIONS).
     for option in OPTIONS:

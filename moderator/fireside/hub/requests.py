@@ -236,9 +236,6 @@ class Requests:
         key = (peer.client_id, request_id)
         existing = self.room.requests.get(key)
         if existing is None:
-            bucket = self._asks.setdefault(
-                peer.client_id, Bucket(self.config.questions_per_minute, 60.0)
-            )
             self.room.check_text(message["text"])
             if not self.door.allow(
                 self._address_asks, peer.address, self.config.questions_per_address_per_minute
@@ -255,13 +252,7 @@ class Requests:
                     "Too many questions from your network; try again in a minute.",
                     retry_after=self._address_asks[peer.address].retry_after(),
                 )
-            if not bucket.take():
-                raise RoomError(
-                    p.RATE_LIMITED,
-                    f"You can ask {plural(self.config.questions_per_minute, 'question')} a minute; "
-                    f"try again in {bucket.retry_after():.0f} s.",
-                    retry_after=bucket.retry_after(),
-                )
+            _spend(self._asks, peer.client_id, self.config.questions_per_minute, "ask", "question")
             now = self.clock()
             question, change = self.room.ask(
                 peer.client_id,
@@ -306,14 +297,7 @@ class Requests:
         )
 
     async def _on_vote(self, peer: Peer, message: p.Vote, request_id: str | None) -> None:
-        bucket = self._votes.setdefault(peer.client_id, Bucket(self.config.votes_per_minute, 60.0))
-        if not bucket.take():
-            raise RoomError(
-                p.RATE_LIMITED,
-                f"You can vote {plural(self.config.votes_per_minute, 'time')} a minute; "
-                f"try again in {bucket.retry_after():.0f} s.",
-                retry_after=bucket.retry_after(),
-            )
+        _spend(self._votes, peer.client_id, self.config.votes_per_minute, "vote", "time")
         up = message.get("up", True)
         question, change = self.room.vote(
             peer.client_id, message["question_id"], up, moderator=peer.role == p.MODERATOR
@@ -345,35 +329,33 @@ class Requests:
     ) -> None:
         now = self.clock()
         change = self.room.act(message["type"], message, now=now, segment=self.current_segment())
-        await self._committed(self._queue(self._change_writes(change, now)))
-        assert change.action is not None
-        log.info("moderator: %s #%d", change.action.kind, change.action.question_id)
-        self._reply(
-            peer,
-            {
-                "type": "ack",
-                "request_id": request_id,
-                "question_id": change.action.question_id,
-                "action_id": change.action.id,
-            },
-        )
-        self._announce(change)
+        action = change.action
+        assert action is not None
+        ack: p.Ack = {"type": "ack", "request_id": request_id, "question_id": action.question_id}
+        ack["action_id"] = action.id
+        await self._moderated(peer, change, now, action.kind, ack)
         self.hints.learn(change, self.room)
 
     async def _on_undo(self, peer: Peer, message: p.Undo, request_id: str | None) -> None:
         change = self.room.undo()
-        await self._committed(self._queue(self._change_writes(change, self.clock())))
+        action = change.action
+        assert action is not None
+        ack: p.Ack = {"type": "ack", "request_id": request_id, "question_id": action.question_id}
+        ack["undone"] = action.summary()
+        await self._moderated(peer, change, self.clock(), f"undo {action.kind}", ack)
+
+    async def _moderated(
+        self, peer: Peer, change: Change, now: float, what: str, ack: p.Ack
+    ) -> None:
+        """Commit a moderator's action or undo; once it is on disk, log, acknowledge, announce.
+
+        Called in the step that decided ``change``: it queues the writes before its first
+        ``await`` (see ``_queue``).
+        """
+        await self._committed(self._queue(self._change_writes(change, now)))
         assert change.action is not None
-        log.info("moderator: undo %s #%d", change.action.kind, change.action.question_id)
-        self._reply(
-            peer,
-            {
-                "type": "ack",
-                "request_id": request_id,
-                "question_id": change.action.question_id,
-                "undone": change.action.summary(),
-            },
-        )
+        log.info("moderator: %s #%d", what, change.action.question_id)
+        self._reply(peer, ack)
         self._announce(change)
 
     async def _on_settings(
@@ -420,4 +402,18 @@ class Requests:
                 "markdown": markdown,
                 "db": str(self.config.db_path),
             },
+        )
+
+
+def _spend(
+    budgets: dict[str, Bucket], client_id: str, per_minute: int, verb: str, unit: str
+) -> None:
+    """Take one request from a client's budget for the minute, or refuse it saying when to retry."""
+    bucket = budgets.setdefault(client_id, Bucket(per_minute, 60.0))
+    if not bucket.take():
+        raise RoomError(
+            p.RATE_LIMITED,
+            f"You can {verb} {plural(per_minute, unit)} a minute; "
+            f"try again in {bucket.retry_after():.0f} s.",
+            retry_after=bucket.retry_after(),
         )

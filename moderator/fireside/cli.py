@@ -1,30 +1,38 @@
-"""The ``fireside`` command: every moderator-side subcommand, with help and examples."""
+"""The ``fireside`` command: its parser (every subcommand, with help and examples) and
+``main``. The body of each command is in ``fireside.commands``."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
-import signal
 import sqlite3
 import sys
-from datetime import timedelta
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from fireside_ask.protocol import DEFAULT_PORT
 
 from . import __version__
-from .agenda import AgendaError, default_agenda, load_agenda
+from .agenda import AgendaError
+from .commands.agenda import cmd_agenda_check
+from .commands.dashboard import cmd_dashboard, cmd_stage
+from .commands.export import cmd_export
+from .commands.options import (
+    add_agenda_option,
+    add_db_option,
+    add_hub_options,
+    add_switch,
+    hub_config,
+)
+from .commands.run import cmd_run
+from .commands.serve import cmd_serve
+from .commands.topics import cmd_topics
 from .dblock import StartError
-from .hub import Hub, HubConfig
-from .hub.config import OPTIONS, option_help
 from .logfilter import quiet_repeats
-from .logs import LogFormatter, log_path
+from .logs import LogFormatter
 from .store import StoreError
 
-log = logging.getLogger("fireside")
+# hub_config is here for the tests and for callers that build a hub from the options.
+__all__ = ["add_hub_options", "build_parser", "hub_config", "main"]
 
 EPILOG_SERVE = """\
 examples:
@@ -36,127 +44,6 @@ Attendees join from a phone at http://HOST:PORT/ (the page this hub serves), or 
 terminal with the pipx command it prints: until fireside-ask is on the package index, pipx
 installs it from this hub (--published switches to the short `pipx run fireside-ask HOST`).
 """
-
-
-def add_hub_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--agenda",
-        type=Path,
-        metavar="FILE",
-        help="agenda TOML file (default: the built-in reference session)",
-    )
-    parser.add_argument(
-        "--db",
-        type=Path,
-        default=Path("fireside.db"),
-        metavar="FILE",
-        help="SQLite database of the session (default: ./fireside.db)",
-    )
-    parser.add_argument(
-        "--host", default=None, help="interface to listen on (default: all interfaces)"
-    )
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=DEFAULT_PORT,
-        help=f"TCP port (default: {DEFAULT_PORT}; 0 picks a free one)",
-    )
-    parser.add_argument(
-        "--token",
-        default=os.environ.get("FIRESIDE_TOKEN"),
-        help="moderator token (default: $FIRESIDE_TOKEN, else the one stored "
-        "in the database, else a new one, printed once at start)",
-    )
-    approve = parser.add_mutually_exclusive_group()
-    approve.add_argument(
-        "--auto-approve",
-        dest="auto_approve",
-        action="store_true",
-        default=None,
-        help="show questions without moderation",
-    )
-    approve.add_argument(
-        "--moderate",
-        dest="auto_approve",
-        action="store_false",
-        help="hold questions for the moderator (the default)",
-    )
-    # The numeric limits: flag, default and help come from HubConfig (config.OPTIONS).
-    for option in OPTIONS:
-        parser.add_argument(
-            option.flag,
-            type=int,
-            default=option.default,
-            metavar=option.metavar,
-            help=option_help(option),
-        )
-    parser.add_argument(
-        "--allow-origin",
-        action="append",
-        default=[],
-        metavar="ORIGIN",
-        help="browser origin allowed to connect, e.g. https://example.org "
-        "(repeatable; terminal clients send no Origin and are always allowed)",
-    )
-    parser.add_argument(
-        "--published",
-        action="store_true",
-        help="fireside-ask is on the package index: print the short `pipx run fireside-ask "
-        "HOST` join command instead of installing from the wheel this hub serves",
-    )
-    parser.add_argument(
-        "--certfile",
-        type=Path,
-        metavar="PEM",
-        help="serve wss:// with this TLS certificate (with --keyfile)",
-    )
-    parser.add_argument("--keyfile", type=Path, metavar="PEM", help="the private key of --certfile")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every connection")
-
-
-def hub_config(args: argparse.Namespace) -> HubConfig:
-    if (args.certfile is None) != (args.keyfile is None):
-        raise SystemExit("fireside: --certfile and --keyfile go together")
-    agenda = load_agenda(args.agenda) if args.agenda else default_agenda()
-    return HubConfig(
-        db_path=args.db,
-        agenda=agenda,
-        host=args.host,
-        port=args.port,
-        token=args.token or None,
-        auto_approve=args.auto_approve,
-        **{option.field: getattr(args, option.field) for option in OPTIONS},
-        allowed_origins=tuple(args.allow_origin),
-        published=args.published,
-        certfile=args.certfile,
-        keyfile=args.keyfile,
-    )
-
-
-async def _serve(config: HubConfig) -> None:
-    hub = Hub(config)
-    await hub.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    print(f"Fireside hub for {config.agenda.title!r}", flush=True)
-    print(f"  listening on port {hub.port}, database {config.db_path}", flush=True)
-    print(f"  attendees open: {hub.page_url()}", flush=True)
-    print(f"  or join from a terminal with: {hub.join_command()}", flush=True)
-    if hub.token_generated:
-        print(f"  moderator token: {hub.token}", flush=True)
-    try:
-        await stop.wait()
-    finally:
-        log.info("stopping: closing connections")
-        await hub.close()
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    config = hub_config(args)
-    asyncio.run(_serve(config))
-    return 0
 
 
 EPILOG_RUN = """\
@@ -188,108 +75,6 @@ rejected questions. No token is needed.
 """
 
 
-def _url(target: str) -> str:
-    from fireside_ask.protocol import normalize_url
-
-    try:
-        return normalize_url(target)
-    except ValueError as exc:
-        raise SystemExit(f"fireside: {exc}") from None
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    from .dashboard.app import make_app
-    from .runner import HubThread
-
-    config = hub_config(args)
-    extra = None
-    if args.demo:
-        from .demo import run_demo
-
-        count = args.demo
-
-        async def extra(hub: Hub) -> None:
-            scheme = "wss" if config.certfile else "ws"
-            await run_demo(f"{scheme}://127.0.0.1:{hub.port}", count, insecure_loopback=True)
-
-    # Keep the log off the screen the dashboard draws on.
-    _log_to_file(log_path(args.db))
-    runner = HubThread(config, extra)
-    hub = runner.start()
-    tls = config.certfile is not None
-    loopback_tls = None
-    if tls:
-        import ssl
-
-        # The dashboard talks to its own hub over loopback: encrypted, but there is no
-        # name to check a certificate against, and both ends are this process.
-        loopback_tls = ssl.create_default_context()
-        loopback_tls.check_hostname = False
-        loopback_tls.verify_mode = ssl.CERT_NONE
-    try:
-        app = make_app(
-            f"{'wss' if tls else 'ws'}://127.0.0.1:{hub.port}",
-            hub.token,
-            join_command=hub.join_command(),
-            join_url=hub.page_url(),
-            ssl_context=loopback_tls,
-            record_dir=config.db_path.resolve().parent,
-            quit_question="Quit Fireside? The hub stops and attendees are disconnected.",
-            max_chars=config.max_chars,
-        )
-        app.run()
-    finally:
-        runner.stop()
-    if app.record_written is not None:
-        print(f"Session record: {app.record_written}")
-    if hub.token_generated:
-        print(f"Moderator token (kept in {config.db_path}): {hub.token}")
-    return 0
-
-
-def _log_to_file(path: Path) -> None:
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    # delay: a hub that cannot start (port taken, database in use) leaves no log behind.
-    handler = logging.FileHandler(path, encoding="utf-8", delay=True)
-    handler.setFormatter(LogFormatter())
-    root.addHandler(quiet_repeats(handler))
-    # A log that cannot be written (a full disk) must not print tracebacks over the
-    # dashboard: the hub goes on without its log, as the stdlib advises for production.
-    logging.raiseExceptions = False
-
-
-def cmd_dashboard(args: argparse.Namespace) -> int:
-    from .dashboard.app import make_app
-
-    token = args.token
-    if not token:
-        import getpass
-
-        if not sys.stdin.isatty():
-            raise SystemExit("fireside: give the moderator token with FIRESIDE_TOKEN or --token")
-        token = getpass.getpass("Moderator token: ")
-    url = _url(args.url)
-    context = None
-    if args.cafile is not None:
-        import ssl
-
-        context = ssl.create_default_context(cafile=str(args.cafile))
-    # No join command: the header shows the one the hub sends, with its LAN address.
-    app = make_app(url, token, ssl_context=context)
-    app.run()
-    # Non-zero when the moderator gave up on a refused token (the app said why).
-    return app.return_code or 0
-
-
-def cmd_stage(args: argparse.Namespace) -> int:
-    from .dashboard.stage import StageApp
-
-    StageApp(_url(args.url)).run()
-    return 0
-
-
 EPILOG_AGENDA = """\
 examples:
   fireside agenda check examples/pycon-de-2026.toml
@@ -298,52 +83,6 @@ An agenda is a TOML file: a title, optional starts_at and speakers, and [[segmen
 with id, title, prompt, duration ("90s", "4m", "1h5m"), keywords and kind ("discussion" or
 "qa"). Errors name the line and the field.
 """
-
-
-def cmd_agenda_check(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from .agenda import format_duration, plan_rows
-
-    agenda = load_agenda(args.file)
-    console = Console(highlight=False)
-    table = Table(title=Text(agenda.title), title_justify="left")
-    # Only the title may wrap: ids, durations and times stay whole on narrow terminals.
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("id", no_wrap=True)
-    table.add_column("title", ratio=1)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("duration", justify="right", no_wrap=True)
-    table.add_column("start", justify="right", no_wrap=True)
-    for number, row in enumerate(plan_rows(agenda), start=1):
-        segment = row["segment"]
-        when = row["start"]
-        if when is None:
-            start = f"+{format_duration(row['offset'])}"
-        else:
-            start = when.strftime("%H:%M:%S" if when.second else "%H:%M")
-        table.add_row(
-            str(number),
-            Text(segment.id),
-            Text(segment.title),
-            segment.kind,
-            format_duration(segment.duration),
-            start,
-        )
-    console.print(table)
-    ends = ""
-    if agenda.starts_at is not None:
-        end = agenda.starts_at + timedelta(seconds=agenda.planned_seconds)
-        ends = f", {agenda.starts_at:%Y-%m-%d %H:%M}-{end:%H:%M} ({agenda.starts_at:%z})"
-    console.print(
-        Text(
-            f"{len(agenda.segments)} segments, "
-            f"{format_duration(agenda.planned_seconds)} in all{ends}. OK."
-        )
-    )
-    return 0
 
 
 EPILOG_EXPORT = """\
@@ -356,20 +95,6 @@ Works while the hub is running: it reads one consistent snapshot of the database
 Attendee text is escaped, so a question can never inject a link, image, HTML, heading,
 list, table break or emphasis. The same database always gives the same bytes.
 """
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from .export import render_export
-
-    if not args.db.exists():
-        raise SystemExit(f"fireside: {args.db} does not exist")
-    markdown = render_export(args.db, names=args.names, include_pending=args.include_pending)
-    if args.output is None or str(args.output) == "-":
-        sys.stdout.write(markdown)
-    else:
-        args.output.write_text(markdown, encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
-    return 0
 
 
 EPILOG_TOPICS = """\
@@ -388,48 +113,38 @@ needs keywords. See docs/topics.md for the method and the feature names.
 """
 
 
-def cmd_topics(args: argparse.Namespace) -> int:
-    import json
+URL_HELP = "ws://HOST:PORT, wss://..., or HOST[:PORT]"
 
-    from .topics import suggest_lines
-
-    agenda = load_agenda(args.agenda) if args.agenda else default_agenda()
-    try:
-        lines = args.file.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise SystemExit(f"fireside: cannot read {args.file}: {exc.strerror}") from None
-    for row in suggest_lines(lines, agenda, explain=args.explain):
-        if args.json:
-            print(json.dumps(row, ensure_ascii=False))
-        else:
-            duplicate = (
-                "" if row["duplicate_of"] is None else f"  (same as line {row['duplicate_of'] + 1})"
-            )
-            print(f"{row['topic']}\t{row['text']}{duplicate}")
-            if "explain" in row:
-                print(_explanation(row["explain"]))
-    return 0
+Subcommands = argparse._SubParsersAction  # argparse's own name for what add_subparsers returns
 
 
-_DECIDED_BY = {
-    "correction": "a question the moderator filed, reworded",
-    "words": "the agenda's words, unambiguous",
-    "no words": "no topic's words (the agenda has a curated vocabulary)",
-    "model": "the model (words and meaning)",
-}
+def _subcommands(
+    parser: argparse.ArgumentParser, dest: str
+) -> Subcommands[argparse.ArgumentParser]:
+    """The COMMAND a parser requires (``fireside COMMAND``, ``fireside agenda COMMAND``)."""
+    return parser.add_subparsers(dest=dest, metavar="COMMAND", required=True)
 
 
-def _explanation(explain: dict[str, Any]) -> str:
-    """The indented lines under a question in ``fireside topics --explain``."""
-    lines = [f"    decided by {_DECIDED_BY[explain['decided_by']]}"]
-    for candidate in explain["candidates"]:
-        words = ", ".join(f"{w} {weight:g}" for w, weight in candidate["words"]) or "none"
-        features = ", ".join(f"{k} {v:+g}" for k, v in candidate["features"].items())
-        lines.append(
-            f"    {candidate['topic']} {candidate['probability']:.2f}: words {words}; "
-            f"features {features or 'none'}"
-        )
-    return "\n".join(lines)
+def _command(
+    commands: Subcommands[argparse.ArgumentParser],
+    name: str,
+    func: Callable[[argparse.Namespace], int] | None,
+    *,
+    summary: str,
+    description: str,
+    epilog: str,
+) -> argparse.ArgumentParser:
+    """Add a subcommand: its line in the list, its help (examples kept as written), its body."""
+    parser = commands.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    if func is not None:
+        parser.set_defaults(func=func)
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -440,28 +155,29 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'fireside COMMAND --help' for the options and an example of each command.",
     )
     parser.add_argument("--version", action="version", version=f"fireside {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = _subcommands(parser, "command")
 
-    serve = commands.add_parser(
+    serve = _command(
+        commands,
         "serve",
-        help="run the hub alone, headless (for a server)",
+        cmd_serve,
+        summary="run the hub alone, headless (for a server)",
         description="Run the hub without a dashboard. It logs to stderr (each line starts "
         "with the time in ISO 8601 with its UTC offset) and stops cleanly on SIGINT or "
         "SIGTERM, closing connections with code 1001 so clients reconnect.",
         epilog=EPILOG_SERVE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_hub_options(serve)
-    serve.set_defaults(func=cmd_serve)
 
-    run = commands.add_parser(
+    run = _command(
+        commands,
         "run",
-        help="start the hub and open the moderator's dashboard on it (the everyday command)",
+        cmd_run,
+        summary="start the hub and open the moderator's dashboard on it (the everyday command)",
         description="Start the hub in-process and open the dashboard on it, over loopback. "
         "The hub's log goes to <db stem>.log beside the database (--db talk.db: talk.log); "
         "its lines start with the time in ISO 8601 with its UTC offset.",
         epilog=EPILOG_RUN,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_hub_options(run)
     run.add_argument(
@@ -471,18 +187,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="add N simulated attendees who arrive over a minute, ask and vote",
     )
-    run.set_defaults(func=cmd_run)
 
-    dashboard = commands.add_parser(
+    dashboard = _command(
+        commands,
         "dashboard",
-        help="open the dashboard on a hub that runs elsewhere",
+        cmd_dashboard,
+        summary="open the dashboard on a hub that runs elsewhere",
         description="Open the moderator's dashboard on a running hub. If the hub refuses "
         "the token, the dashboard says why and asks for it again; giving up (esc) exits "
         "with status 1.",
         epilog=EPILOG_DASHBOARD,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    dashboard.add_argument("url", metavar="URL", help="ws://HOST:PORT, wss://..., or HOST[:PORT]")
+    dashboard.add_argument("url", metavar="URL", help=URL_HELP)
     dashboard.add_argument(
         "--token",
         default=os.environ.get("FIRESIDE_TOKEN"),
@@ -494,91 +210,74 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PEM",
         help="trust this CA for wss:// (default: the system's CAs)",
     )
-    dashboard.set_defaults(func=cmd_dashboard)
 
-    stage = commands.add_parser(
+    stage = _command(
+        commands,
         "stage",
-        help="a read-only, large-type screen for the speakers",
+        cmd_stage,
+        summary="a read-only, large-type screen for the speakers",
         description="Show the current segment, the time left and the question on air, "
         "in large type, for the speakers.",
         epilog=EPILOG_STAGE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    stage.add_argument("url", metavar="URL", help="ws://HOST:PORT, wss://..., or HOST[:PORT]")
-    stage.set_defaults(func=cmd_stage)
+    stage.add_argument("url", metavar="URL", help=URL_HELP)
 
-    agenda = commands.add_parser(
+    agenda = _command(
+        commands,
         "agenda",
-        help="work with agenda files",
+        None,
+        summary="work with agenda files",
         description="Work with agenda files.",
         epilog=EPILOG_AGENDA,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    agenda_commands = agenda.add_subparsers(dest="agenda_command", metavar="COMMAND", required=True)
-    check = agenda_commands.add_parser(
+    agenda_commands = _subcommands(agenda, "agenda_command")
+    check = _command(
+        agenda_commands,
         "check",
-        help="validate an agenda file and print its plan",
+        cmd_agenda_check,
+        summary="validate an agenda file and print its plan",
         description="Validate an agenda file and print its plan: segments, durations and "
         "start times (when starts_at is given). Exits 2 with the line and field of the "
         "first problem.",
         epilog=EPILOG_AGENDA,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("file", type=Path, metavar="FILE", help="the agenda TOML file")
-    check.set_defaults(func=cmd_agenda_check)
 
-    export = commands.add_parser(
+    export = _command(
+        commands,
         "export",
-        help="write the session's record as Markdown",
+        cmd_export,
+        summary="write the session's record as Markdown",
         description="Write the record of the session as CommonMark: agenda with planned and "
         "actual times, the questions discussed in each segment, questions by topic, the "
         "unanswered ones for follow-up, and counts of rejected and merged ones.",
         epilog=EPILOG_EXPORT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    export.add_argument(
-        "--db",
-        type=Path,
-        default=Path("fireside.db"),
-        metavar="FILE",
-        help="the session's database (default: ./fireside.db)",
-    )
+    add_db_option(export, "the session's database")
     export.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: standard output)"
     )
-    names = export.add_mutually_exclusive_group()
-    names.add_argument(
-        "--names",
-        dest="names",
-        action="store_true",
+    add_switch(
+        export,
+        "names",
+        ("--names", "show the names attendees gave"),
+        ("--no-names", "leave attendee names out (the default)"),
         default=False,
-        help="show the names attendees gave",
-    )
-    names.add_argument(
-        "--no-names",
-        dest="names",
-        action="store_false",
-        help="leave attendee names out (the default)",
     )
     export.add_argument(
         "--include-pending", action="store_true", help="also list questions that were never triaged"
     )
-    export.set_defaults(func=cmd_export)
 
-    topics = commands.add_parser(
+    topics = _command(
+        commands,
         "topics",
-        help="suggest the agenda topic of each question in a text file",
+        cmd_topics,
+        summary="suggest the agenda topic of each question in a text file",
         description="Print the suggested topic (agenda segment id, or 'other') for each line "
         "of a plain-text file, and which earlier line asks the same thing.",
         epilog=EPILOG_TOPICS,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    topics.add_argument(
-        "--agenda",
-        type=Path,
-        metavar="FILE",
-        help="agenda TOML file (default: the built-in reference session)",
-    )
+    add_agenda_option(topics)
     topics.add_argument(
         "--json",
         action="store_true",
@@ -593,7 +292,6 @@ def build_parser() -> argparse.ArgumentParser:
     topics.add_argument(
         "file", type=Path, metavar="QUESTIONS_FILE", help="a plain-text file, one question per line"
     )
-    topics.set_defaults(func=cmd_topics)
     return parser
 
 

@@ -17,7 +17,7 @@ What goes in, and what does not (spec section 6):
 - the approved questions never discussed, most votes first, for a follow-up;
 - pending questions only with ``include_pending``; rejected and merged questions only as
   counts. Names only with ``names``. A question absorbs the votes of the questions merged
-  into it, counted as distinct people (as the hub counts them).
+  into it, counted as distinct people by the same ``Room.vote_count`` the hub uses.
 
 All user text goes through ``fireside.markdown.escape_markdown``.
 """
@@ -47,7 +47,7 @@ from .markdown import (
     table_row,
     zone_label,
 )
-from .room import Question
+from .room import Question, Room
 from .store import SCHEMA_VERSION, StoreError, read_clock_events, read_questions
 
 __all__ = ["render_export", "escape_markdown", "read_snapshot", "Snapshot"]
@@ -146,9 +146,8 @@ class _Record:
     zone_known: bool = False
     clock: Clock | None = None
     questions: dict[int, Question] = field(default_factory=dict)
-    roots: dict[int, int] = field(default_factory=dict)
-    voters: dict[int, set[str]] = field(default_factory=dict)
-    merged_in: dict[int, int] = field(default_factory=dict)
+    room: Room = field(default_factory=Room)
+    """The stored questions and votes, for the room's rules of merged questions' votes."""
     texts: dict[int, str] = field(default_factory=dict)
     escaped_names: dict[str, str] = field(default_factory=dict)
 
@@ -165,25 +164,8 @@ class _Record:
             self.agenda = agenda
             if agenda.segments:
                 self.clock = Clock.replay(agenda, snapshot.clock_events)
-        self.questions = {q.id: q for q in snapshot.questions}
-        for question in snapshot.questions:
-            root = self._root(question.id)
-            self.roots[question.id] = root
-            if root != question.id:
-                self.merged_in[root] = self.merged_in.get(root, 0) + 1
-        for question_id, client_id in snapshot.votes:
-            root = self.roots.get(question_id, question_id)
-            self.voters.setdefault(root, set()).add(client_id)
-
-    def _root(self, question_id: int) -> int:
-        seen = {question_id}
-        current = self.questions[question_id]
-        while current.merged_into is not None and current.merged_into in self.questions:
-            if current.merged_into in seen:  # a cycle cannot be made, but never loop
-                break
-            seen.add(current.merged_into)
-            current = self.questions[current.merged_into]
-        return current.id
+        self.room.load(snapshot.questions, snapshot.votes, ())
+        self.questions = self.room.questions
 
     # --- helpers -----------------------------------------------------------------
     @property
@@ -211,7 +193,7 @@ class _Record:
         return escaped
 
     def votes(self, question: Question) -> int:
-        return len(self.voters.get(question.id, ()))
+        return self.room.vote_count(question.id)
 
     def live(self, states: Iterable[str]) -> list[Question]:
         """Questions in ``states`` that were not merged into another."""
@@ -229,7 +211,7 @@ class _Record:
         votes = self.votes(question)
         facts.append(plural(votes, "vote") if votes else "no votes")
         facts.extend(detail for detail in details if detail)
-        merged = self.merged_in.get(question.id, 0)
+        merged = len(self.room.family(question.id)) - 1
         if merged:
             facts.append(f"{plural(merged, 'similar question')} merged in")
         if question.text != question.original_text:

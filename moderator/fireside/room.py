@@ -172,7 +172,8 @@ class Room:
             question_id = target
         return question_id
 
-    def _family(self, question_id: int) -> list[int]:
+    def family(self, question_id: int) -> list[int]:
+        """This question and every question merged into it, directly or through another."""
         family, todo = [], [question_id]
         while todo:
             current = todo.pop()
@@ -182,7 +183,7 @@ class Room:
 
     def vote_count(self, question_id: int) -> int:
         """Distinct people who voted for this question or for one merged into it."""
-        family = self._family(question_id)
+        family = self.family(question_id)
         if len(family) == 1:
             return len(self.votes.get(question_id, ()))
         voters: set[str] = set()
@@ -191,7 +192,7 @@ class Room:
         return len(voters)
 
     def has_voted(self, client_id: str, question_id: int) -> bool:
-        return any(client_id in self.votes.get(m, ()) for m in self._family(question_id))
+        return any(client_id in self.votes.get(m, ()) for m in self.family(question_id))
 
     def on_air(self) -> Question | None:
         return next((q for q in self.questions.values() if q.state == p.ON_AIR), None)
@@ -288,7 +289,7 @@ class Room:
             self.votes.setdefault(question.id, set()).add(client_id)
             change.votes.append((question.id, client_id, True))
         elif not up:
-            for member in self._family(question.id):
+            for member in self.family(question.id):
                 voters = self.votes.get(member)
                 if voters and client_id in voters:
                     voters.discard(client_id)

@@ -51,6 +51,23 @@ def _clock_of(message: p.ServerMessage) -> p.ClockPush | None:
     return None
 
 
+class _Limit:
+    """A limit the hub announced in ``welcome`` under this attribute's name, else the
+    protocol's default."""
+
+    def __init__(self, default: int) -> None:
+        self.default = default
+        self.key = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = name
+
+    def __get__(self, state: HubState, owner: type | None = None) -> int:
+        value = state.limits.get(self.key)
+        # The schema makes a limit a whole number; that it is positive is ours to check.
+        return value if value is not None and value > 0 else self.default
+
+
 class HubState:
     """What the attendee can see of the session, kept up to date from pushed messages."""
 
@@ -75,32 +92,16 @@ class HubState:
     def title(self) -> str:
         return str(self.session.get("title") or "")
 
-    @property
-    def question_chars(self) -> int:
-        return self._limit("question_chars", p.MAX_QUESTION_CHARS)
-
-    @property
-    def frame_bytes(self) -> int:
-        return self._limit("frame_bytes", p.MAX_FRAME_BYTES)
-
-    @property
-    def questions_per_minute(self) -> int:
-        return self._limit("questions_per_minute", p.QUESTIONS_PER_MINUTE)
-
-    @property
-    def votes_per_minute(self) -> int:
-        return self._limit("votes_per_minute", p.VOTES_PER_MINUTE)
+    # The hub's limits, each read from the welcome by its own name.
+    question_chars = _Limit(p.MAX_QUESTION_CHARS)
+    frame_bytes = _Limit(p.MAX_FRAME_BYTES)
+    questions_per_minute = _Limit(p.QUESTIONS_PER_MINUTE)
+    votes_per_minute = _Limit(p.VOTES_PER_MINUTE)
 
     @property
     def ended(self) -> bool:
         """Whether the moderator has ended the session (after its last segment)."""
         return self.clock_state == "finished"
-
-    def _limit(self, key: str, default: int) -> int:
-        """A limit the hub announced in ``welcome``, else the protocol's default."""
-        value = self.limits.get(key)
-        # The schema makes a limit a whole number; that it is positive is ours to check.
-        return value if value is not None and value > 0 else default
 
     def visible(self) -> list[Message]:
         """Questions to list: on air first, then pinned, then by votes, then oldest first."""

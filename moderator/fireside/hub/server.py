@@ -1,5 +1,5 @@
-"""The hub's wiring: the websocket server, the room, the store and the writer, and the
-handler of each request.
+"""The hub's wiring: the websocket server, the room, the store and the writer; its life
+cycle, connections and periodic pushes. The request handlers are ``requests``.
 
 Flow of every request: decode, check the role, decide in the ``Room`` (pure rules), commit
 through the single ``Writer``, then acknowledge and announce. Nothing is acknowledged or
@@ -7,17 +7,16 @@ shown to anyone before it is on disk. Who hears what is ``audiences``; sending i
 ``fanout``; the door is ``handshake``.
 """
 
-# Over 400 lines: the request handlers share the room, writer and fan-out of one hub, and
-# splitting them from it would only pass all of that around.
+# About 400 lines: the life cycle, connections and periodic pushes of one hub share its
+# server, store and registry.
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection
@@ -25,50 +24,33 @@ from websockets.exceptions import ConnectionClosed
 
 from fireside_ask import protocol as p
 from fireside_ask.protocol import ProtocolError
-from fireside_ask.text import clean_name, clean_text, plural
+from fireside_ask.text import clean_name
 
 from ..admission import GuardedConnection
-from ..clock import Clock, ClockError, SessionClock
+from ..clock import Clock, SessionClock
 from ..dblock import DatabaseLock
 from ..fdlimit import ensure_open_files
 from ..gcpolicy import GcFreezer
 from ..joining import join_command, page_url
 from ..limits import Bucket
-from ..room import Change, Question, Room, RoomError
-from ..store import (
-    Store,
-    Write,
-    action_undone_write,
-    action_write,
-    event_write,
-    meta_write,
-    question_update,
-    question_write,
-    vote_write,
-)
+from ..room import Change, Question, Room
+from ..store import Store, meta_write
 from ..writer import Writer
 from .audiences import MODERATORS, Audience, Owner, Views, announce, seen_by_attendees
 from .audiences import vote_counts as vote_messages
-from .config import ANSWERS_KEPT, RESERVED, HubConfig
+from .config import RESERVED, HubConfig
 from .fanout import Fanout
 from .handshake import Door, Refusal, remote
 from .hints import Hints
 from .listen import bind, resolve_settings
 from .peers import Peer, Registry
+from .requests import Requests
 from .welcome import Welcomes
 
 log = logging.getLogger("fireside.hub")
 
-DATABASE_GONE = (
-    "The hub's database file is gone, so nothing more can be saved; "
-    "the moderator must restart the hub."
-)
 
-Handler = Callable[[Peer, Any, Any], Awaitable[None]]
-"""Handles one decoded request (its own message type) of a peer."""
-
-
-class Hub:
+class Hub(Requests):
     """A running hub: websocket server, room, store and writer."""
 
     def __init__(
@@ -98,17 +80,7 @@ class Hub:
         self.fanout = Fanout(config.fanout_slice, config.write_buffer_limit, config.stall_timeout)
         self.door = Door(config, self.registry, lambda m: self._push(self.registry.moderators, m))
         self.welcomes = Welcomes(config, self._live, self._join_details)
-        self._asks: dict[str, Bucket] = {}
-        self._votes: dict[str, Bucket] = {}
-        self._address_asks: dict[str, Bucket] = {}
-        """Per address: questions it may still ask this minute."""
-        self._answers: dict[str, dict[str, asyncio.Future[p.Ack | p.Error]]] = {}
-        """Per moderator client id, the answers to its latest requests by request_id, so
-        that a resend (a dashboard after a reconnect) gets the first answer and acts once."""
-        self._inflight: dict[tuple[str, str], asyncio.Future[None]] = {}
-        """Commits of asks not yet on disk, by (client_id, request_id): a resend waits."""
-        self._vote_writes: dict[tuple[int, str], asyncio.Future[None]] = {}
-        """Vote commits in flight per (question, client): a repeat waits for them."""
+        self._init_requests()
         self._database_gone = False
         self._dirty_votes: set[int] = set()
         self._last_presence = -1
@@ -117,15 +89,6 @@ class Hub:
         self._gc = GcFreezer(config.gc_freeze_step)
         self._stored_peak = 0
         self._closed = asyncio.Event()
-        self._handlers: dict[str, Handler] = {
-            "ping": self._on_ping,
-            "ask": self._on_ask,
-            "vote": self._on_vote,
-            "undo": self._on_undo,
-            "settings": self._on_settings,
-            "clock": self._on_clock,
-            "export": self._on_export,
-        }
 
     # --- life cycle ----------------------------------------------------------------
     async def start(self) -> None:
@@ -366,25 +329,6 @@ class Hub:
             return self.registry.owners(audience.client_id)
         return self.registry.moderators if audience == MODERATORS else self.registry.public
 
-    def _hint(self, question_id: int) -> None:
-        """After the ack: suggest, push the hint to moderators, store it with the next commit."""
-        question = self.room.questions.get(question_id)
-        if question is None:
-            return
-        self.hints.suggest(question)
-        # Queued in the step that decided it, so the write carries this room's generation.
-        done = self._queue([question_update(question)])
-        view = self.moderator_view(question)
-        self._push(self.registry.moderators, {"type": "question", "question": view})
-        asyncio.ensure_future(self._store_hint(question_id, done))
-
-    async def _store_hint(self, question_id: int, done: asyncio.Future[None]) -> None:
-        """Wait for the hint's write; a lost hint is logged, never an attendee's error."""
-        try:
-            await self._committed(done)
-        except RoomError:
-            log.warning("could not store the hint of #%d", question_id)
-
     def _announce(self, change: Change) -> None:
         """Tell every audience what a committed change means for it."""
         if change.action is not None:
@@ -462,312 +406,6 @@ class Hub:
         ):
             self._last_attendee_presence, self._attendee_presence_at = connected, now
             self._push(self.registry.attendee_connections(), presence)
-
-    # --- requests ------------------------------------------------------------------
-    async def _dispatch(self, peer: Peer, frame: Any) -> None:
-        request_id = None
-        try:
-            message = p.decode_request(frame)
-            kind, request_id = message["type"], message.get("request_id")
-            if kind == "hello":
-                raise RoomError(p.NOT_ALLOWED, "This connection already said hello.")
-            if kind != "ping" and not self.check_database():
-                # Refused before deciding anything, so that memory never holds a decision
-                # that a resend would then find and acknowledge as a duplicate.
-                raise RoomError(p.INTERNAL, DATABASE_GONE)
-            if kind in p.QUESTION_ACTIONS or kind in p.MODERATOR_REQUESTS:
-                if peer.role != p.MODERATOR:
-                    raise RoomError(p.NOT_ALLOWED, "Only the moderator can do that.")
-                handler = self._handlers.get(kind, self._on_action)
-                if request_id is not None and kind != "export":
-                    await self._once(peer, request_id, handler, message)
-                    return
-            elif kind in p.ATTENDEE_REQUESTS and peer.role == p.STAGE:
-                raise RoomError(p.NOT_ALLOWED, "The stage view is read-only.")
-            else:
-                handler = self._handlers[kind]
-            await handler(peer, message, request_id)
-        except ProtocolError as exc:
-            self._reply(peer, p.error(exc.code, exc.message, exc.request_id or request_id))
-            if not peer.strikes.take():
-                log.warning("closing %s: too many bad frames", peer.client_id[:8])
-                await peer.ws.close(p.CLOSE_POLICY, "Too many bad frames.")
-        except RoomError as exc:
-            self._reply(peer, p.error(exc.code, exc.message, request_id, exc.retry_after))
-
-    async def _once(
-        self, peer: Peer, request_id: str, handler: Handler, message: p.Request
-    ) -> None:
-        """Run a moderator request once per (client_id, request_id); a repeat gets its answer.
-
-        A dashboard that resends after a reconnect must not pin twice (a toggle) or undo
-        twice. The last ``ANSWERS_KEPT`` answers per moderator are kept; an ``internal``
-        failure is forgotten, so that sending again retries.
-        """
-        answers = self._answers.setdefault(peer.client_id, {})
-        first = answers.get(request_id)
-        if first is not None:
-            answer = dict(await asyncio.shield(first))
-            if answer["type"] == "ack":
-                answer["duplicate"] = True
-            self._reply(peer, answer)  # type: ignore[arg-type]
-            return
-        future: asyncio.Future[p.Ack | p.Error] = asyncio.get_running_loop().create_future()
-        answers[request_id] = future
-        while len(answers) > ANSWERS_KEPT:
-            del answers[next(iter(answers))]
-        peer.answering[request_id] = future
-        try:
-            await handler(peer, message, request_id)
-        except RoomError as exc:
-            self._reply(peer, p.error(exc.code, exc.message, request_id, exc.retry_after))
-        finally:
-            peer.answering.pop(request_id, None)
-            if not future.done() or (
-                future.result()["type"] == "error" and future.result().get("code") == p.INTERNAL
-            ):
-                if answers.get(request_id) is future:
-                    del answers[request_id]
-                if not future.done():
-                    future.cancel()
-
-    def _queue(self, writes: list[Write]) -> asyncio.Future[None]:
-        """Queue writes decided on the current room; call it in the step that decided them.
-
-        No ``await`` may come between a decision and this call: a failed commit in between
-        would reload the room, and the write would carry a decision the disk never saw.
-        The writer refuses any write stamped with an older room's generation.
-        """
-        assert self._writer is not None
-        return self._writer.submit(writes, self.room.generation)
-
-    async def _tracked(
-        self, table: dict[Any, asyncio.Future[None]], key: Any, writes: list[Write]
-    ) -> None:
-        """Queue writes and wait for them, listed under ``key`` meanwhile so a repeat waits."""
-        done = self._queue(writes)
-        table[key] = done
-        try:
-            await self._committed(done)
-        finally:
-            # Only our own entry: after a reload the same key may be asked again.
-            if table.get(key) is done:
-                del table[key]
-
-    @staticmethod
-    async def _committed(future: asyncio.Future[None]) -> None:
-        """Wait for a queued write; a failed commit becomes an ``internal`` error."""
-        try:
-            # Shield: a client that disconnects must not cancel a commit others wait on.
-            await asyncio.shield(future)
-        except Exception:
-            raise RoomError(p.INTERNAL, "The hub could not save that; please try again.") from None
-
-    @staticmethod
-    def _change_writes(change: Change, now: float) -> list[Write]:
-        writes = [
-            question_write(q) if q.id in change.created else question_update(q)
-            for q in change.questions
-        ]
-        writes += [vote_write(qid, cid, up, now) for qid, cid, up in change.votes]
-        if change.action is not None:
-            writes.append(
-                action_undone_write(change.action) if change.undo else action_write(change.action)
-            )
-        return writes
-
-    async def _on_ping(self, peer: Peer, message: p.Ping, request_id: str | None) -> None:
-        self._reply(peer, {"type": "pong", "request_id": request_id})
-
-    async def _on_ask(self, peer: Peer, message: p.Ask, request_id: str) -> None:
-        key = (peer.client_id, request_id)
-        existing = self.room.requests.get(key)
-        if existing is None:
-            bucket = self._asks.setdefault(
-                peer.client_id, Bucket(self.config.questions_per_minute, 60.0)
-            )
-            self.room.check_text(message["text"])
-            if not self.door.allow(
-                self._address_asks, peer.address, self.config.questions_per_address_per_minute
-            ):
-                limit = self.config.questions_per_address_per_minute
-                self.door.limit_hit(
-                    peer.address,
-                    "questions",
-                    f"{peer.address} asked {limit} questions within a minute; more are refused "
-                    "for now (--questions-per-address-per-minute).",
-                )
-                raise RoomError(
-                    p.RATE_LIMITED,
-                    "Too many questions from your network; try again in a minute.",
-                    retry_after=self._address_asks[peer.address].retry_after(),
-                )
-            if not bucket.take():
-                raise RoomError(
-                    p.RATE_LIMITED,
-                    f"You can ask {plural(self.config.questions_per_minute, 'question')} a minute; "
-                    f"try again in {bucket.retry_after():.0f} s.",
-                    retry_after=bucket.retry_after(),
-                )
-            now = self.clock()
-            question, change = self.room.ask(
-                peer.client_id,
-                request_id,
-                message["text"],
-                now=now,
-                name=peer.name,
-                segment=self.current_segment(),
-            )
-            assert change is not None
-            await self._tracked(self._inflight, key, self._change_writes(change, now))
-            log.info("question #%d from %s", question.id, peer.client_id[:8])
-            self._reply(
-                peer,
-                {
-                    "type": "ack",
-                    "request_id": request_id,
-                    "question_id": question.id,
-                    "state": question.state,
-                },
-            )
-            self._announce(change)
-            # The hints are for the moderator: the attendee's ack never waits for them.
-            asyncio.get_running_loop().call_soon(self._hint, question.id)
-            return
-        if clean_text(message["text"]) != self.room.questions[existing].original_text:
-            raise RoomError(
-                p.CONFLICT,
-                f"request_id {request_id} was already used for another question; "
-                "use a new request_id for a new question.",
-            )
-        pending = self._inflight.get(key)
-        if pending is not None:
-            await self._committed(pending)
-        if self.room.requests.get(key) != existing:  # pragma: no cover - reloaded meanwhile
-            raise RoomError(p.INTERNAL, "The hub could not save that; please try again.")
-        # No state: what became of the question is what `mine` and the pushes say, so a
-        # resend never tells an asker of a rejection that `mine` hides.
-        self._reply(
-            peer,
-            {"type": "ack", "request_id": request_id, "question_id": existing, "duplicate": True},
-        )
-
-    async def _on_vote(self, peer: Peer, message: p.Vote, request_id: str | None) -> None:
-        bucket = self._votes.setdefault(peer.client_id, Bucket(self.config.votes_per_minute, 60.0))
-        if not bucket.take():
-            raise RoomError(
-                p.RATE_LIMITED,
-                f"You can vote {plural(self.config.votes_per_minute, 'time')} a minute; "
-                f"try again in {bucket.retry_after():.0f} s.",
-                retry_after=bucket.retry_after(),
-            )
-        up = message.get("up", True)
-        question, change = self.room.vote(
-            peer.client_id, message["question_id"], up, moderator=peer.role == p.MODERATOR
-        )
-        key = (question.id, peer.client_id)
-        if change.votes:
-            await self._tracked(self._vote_writes, key, self._change_writes(change, self.clock()))
-        elif key in self._vote_writes:
-            # Nothing changed because an earlier vote (another window of the same person)
-            # already did it: acknowledge only once that vote is on disk, or fail with it.
-            await self._committed(self._vote_writes[key])
-        self._reply(
-            peer,
-            {
-                "type": "ack",
-                "request_id": request_id,
-                "question_id": question.id,
-                "up": up,
-                "votes": self.room.vote_count(question.id),
-                # False for a repeated vote (or taking back one never given), so the
-                # client can say "you already voted" rather than "voted".
-                "changed": bool(change.votes),
-            },
-        )
-        self._announce(change)
-
-    async def _on_action(
-        self, peer: Peer, message: p.QuestionAction, request_id: str | None
-    ) -> None:
-        now = self.clock()
-        change = self.room.act(message["type"], message, now=now, segment=self.current_segment())
-        await self._committed(self._queue(self._change_writes(change, now)))
-        assert change.action is not None
-        log.info("moderator: %s #%d", change.action.kind, change.action.question_id)
-        self._reply(
-            peer,
-            {
-                "type": "ack",
-                "request_id": request_id,
-                "question_id": change.action.question_id,
-                "action_id": change.action.id,
-            },
-        )
-        self._announce(change)
-        self.hints.learn(change, self.room)
-
-    async def _on_undo(self, peer: Peer, message: p.Undo, request_id: str | None) -> None:
-        change = self.room.undo()
-        await self._committed(self._queue(self._change_writes(change, self.clock())))
-        assert change.action is not None
-        log.info("moderator: undo %s #%d", change.action.kind, change.action.question_id)
-        self._reply(
-            peer,
-            {
-                "type": "ack",
-                "request_id": request_id,
-                "question_id": change.action.question_id,
-                "undone": change.action.summary(),
-            },
-        )
-        self._announce(change)
-
-    async def _on_settings(
-        self, peer: Peer, message: p.SettingsRequest, request_id: str | None
-    ) -> None:
-        auto_approve = message["auto_approve"]
-        await self._committed(self._queue([meta_write("auto_approve", json.dumps(auto_approve))]))
-        self.room.auto_approve = auto_approve
-        self._reply(peer, {"type": "ack", "request_id": request_id})
-        self._push(self.registry.peers, {"type": "settings", "auto_approve": auto_approve})
-
-    async def _on_clock(self, peer: Peer, message: p.ClockRequest, request_id: str | None) -> None:
-        action, seconds = message["action"], message.get("seconds", 0)
-        now, wall = self.session_time.now(), self.clock()
-        before = self.clock_model
-        trial = Clock.replay(before.agenda, list(before.events))
-        try:
-            event = trial.command(action, now, seconds, wall=wall)
-        except ClockError as exc:
-            raise RoomError(p.INVALID_STATE, str(exc)) from None
-        await self._committed(
-            self._queue([event_write(event.at, event.stored_kind, event.to_data())])
-        )
-        before.apply(event)
-        log.info("moderator: clock %s", event.kind)
-        snapshot = before.snapshot(now, wall=wall)
-        self._reply(peer, {"type": "ack", "request_id": request_id, "clock": event.kind})
-        self._push(self.registry.peers, snapshot)
-
-    async def _on_export(self, peer: Peer, message: p.Export, request_id: str | None) -> None:
-        """The session's Markdown record, rendered from the database off the event loop."""
-        from ..export import render_export
-
-        names, pending = message.get("names", False), message.get("include_pending", False)
-        markdown = await asyncio.get_running_loop().run_in_executor(
-            None,
-            lambda: render_export(self.config.db_path, names=names, include_pending=pending),
-        )
-        self._reply(
-            peer,
-            {
-                "type": "ack",
-                "request_id": request_id,
-                "markdown": markdown,
-                "db": str(self.config.db_path),
-            },
-        )
 
     def current_segment(self) -> str | None:
         """Id of the agenda segment running now (``None`` before the start and after)."""

@@ -7,6 +7,7 @@ around the lists must do what they say. Pilot against a real hub.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -15,7 +16,8 @@ from fireside.dashboard.app import DashboardScreen
 from fireside.dashboard.table import QuestionTable
 from fireside.hub import Hub
 
-from .dashboard_helpers import dashboard, region_text, rows, screen_text, until
+from .dashboard_helpers import dashboard, notices, region_text, rows, screen_text, until
+from .helpers import configure
 from .session_fixture import LONG
 
 pytestmark = pytest.mark.anyio
@@ -161,3 +163,15 @@ async def test_footer_and_preview_facts_fit_at_80x24(hub: Hub, url: str, connect
         words = app.model.questions[first].get("suggestion_words") or ""
         flat = " ".join(" ".join(shown).split())
         assert f"({words})" in flat, "the facts line is cut"
+
+
+@configure(limit_loopback=True, new_clients_per_minute=2)
+async def test_a_per_address_limit_reaches_the_moderator_as_a_notice(
+    hub: Hub, url: str, connect: Any
+) -> None:
+    """When one address brings too many new attendees, the dashboard says so, in plain text."""
+    async with dashboard(url) as (app, pilot):
+        for _ in range(3):  # the third new client id from this address is one too many
+            with contextlib.suppress(Exception):
+                await connect()
+        await until(pilot, lambda: any("127.0.0.1" in n for n in notices(app)), what="a notice")

@@ -98,7 +98,15 @@ class DashboardApp(App[None]):
         return screen
 
     def on_hub_message(self, message: HubMessage) -> None:
-        if self.model.apply(message.payload):
+        payload = message.payload
+        if payload["type"] == "limit":
+            # A whole network hitting a per-address limit: the moderator decides whether to
+            # raise it (--new-clients-per-minute, --questions-per-address-per-minute).
+            self.notify(
+                payload["message"], title="Limit reached", severity="warning", markup=False
+            )
+            return
+        if self.model.apply(payload):
             self.dashboard.schedule_refresh()
 
     def on_link_status(self, message: LinkStatus) -> None:

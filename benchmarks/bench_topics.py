@@ -173,11 +173,10 @@ def every_set(data_dir: Path) -> dict[str, Any]:
     return report
 
 
-def distinct_session(data_dir: Path) -> dict[str, Any]:
-    """Duplicate hints in one big session of distinct questions: every labelled question of
-    the development sets (held-out ones excluded) that appears in no labelled pair, asked one
-    after another. Nearly every hint here is a false one; pairs scored one at a time do not
-    show how the threshold behaves once the index holds hundreds of questions on one subject."""
+def distinct_questions(data_dir: Path) -> list[str]:
+    """Every labelled question of the development sets (held-out ones excluded) that appears
+    in no labelled pair, each once, in file order: a session in which nearly every duplicate
+    hint is a false one."""
     texts: list[str] = []
     in_pairs: set[str] = set()
     for name, (_, questions, pairs) in talk_sets(data_dir).items():
@@ -186,7 +185,15 @@ def distinct_session(data_dir: Path) -> dict[str, Any]:
             continue
         texts += [row["text"] for row in rows]
         in_pairs |= {row["a"] for row in pair_rows} | {row["b"] for row in pair_rows}
-    distinct = [text for text in dict.fromkeys(texts) if text not in in_pairs]
+    return [text for text in dict.fromkeys(texts) if text not in in_pairs]
+
+
+def distinct_session(data_dir: Path) -> dict[str, Any]:
+    """Duplicate hints in one big session of distinct questions: every labelled question of
+    the development sets (held-out ones excluded) that appears in no labelled pair, asked one
+    after another. Nearly every hint here is a false one; pairs scored one at a time do not
+    show how the threshold behaves once the index holds hundreds of questions on one subject."""
+    distinct = distinct_questions(data_dir)
     index, flagged = DuplicateIndex(), 0
     for number, text in enumerate(distinct):
         flagged += index.find(text) is not None

@@ -30,7 +30,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_topics import DEFAULT_DATA, HELD_OUT, read_jsonl, talk_sets  # noqa: E402
+from bench_topics import (  # noqa: E402
+    DEFAULT_DATA,
+    HELD_OUT,
+    distinct_questions,
+    read_jsonl,
+    talk_sets,
+)
 
 from fireside.topics.duplicates import DuplicateIndex, _frame, question_keys  # noqa: E402
 from fireside.topics.linear import LinearModel, fit_softmax  # noqa: E402
@@ -137,15 +143,7 @@ def f1(predicted: list[bool], labels: list[bool]) -> float:
 
 def false_hints(data_dir: Path, model: LinearModel, cut: float) -> int:
     """Hints the classifier gives in the distinct-question session of bench_topics.py."""
-    texts: list[str] = []
-    in_pairs: set[str] = set()
-    for name, (_, questions, pairs) in talk_sets(data_dir).items():
-        rows, pair_rows = read_jsonl(questions), read_jsonl(pairs)
-        if name in HELD_OUT or rows is None or pair_rows is None:
-            continue
-        texts += [row["text"] for row in rows]
-        in_pairs |= {row["a"] for row in pair_rows} | {row["b"] for row in pair_rows}
-    distinct = [text for text in dict.fromkeys(texts) if text not in in_pairs]
+    distinct = distinct_questions(data_dir)
     embed = shared_embedder()
     vectors = np.stack([embed.centered(t) for t in distinct])
     index = DuplicateIndex()

@@ -6,11 +6,18 @@ path, without importing ``wordllama`` itself: its loader looks for the packaged 
 the wrong folder and falls back to a download, and its import configures the root logger.
 A text's vector is the mean of its tokens' vectors, scaled to length 1, so the dot product of
 two vectors is their cosine.
+
+The table is mapped from the file, not read into memory: it stays float16 on disk and only
+the rows a text looks up are converted (to the same float32 values a full copy would hold),
+so the process's RSS holds only the pages of tokens in use (a float32 copy cost the hub
+about 60 MB, issue 17).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import struct
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -49,16 +56,15 @@ class Embedder:
                 raise ModelMissing(
                     f"embedding file not found: {path} (reinstall the 'wordllama' package)"
                 )
-        # Imported here: both are only needed once the files are known to exist.
-        from safetensors.numpy import load_file
+        # Imported here: only needed once the files are known to exist.
         from tokenizers import Tokenizer
 
-        self._table: Vector = load_file(str(weights))[TENSOR].astype(np.float32)
+        self._table = map_tensor(weights, TENSOR)
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._lock = threading.Lock()
         self.embed = lru_cache(maxsize=16384)(self._embed)
         """The unit vector of a text (cached: the hub asks again for edited and merged texts)."""
-        self._common: Vector = self._table.mean(axis=0)
+        self._common: Vector = column_mean(weights, TENSOR)
         self.centered = lru_cache(maxsize=16384)(self._centered)
         """The text's vector minus what every token shares, to unit length: for comparing two
         questions, where that shared part made every pair look alike (cosines of 0.5-0.9)."""
@@ -68,7 +74,7 @@ class Embedder:
             ids = self._tokenizer.encode(text, add_special_tokens=False).ids
         if not ids:
             return None
-        mean: Vector = self._table[ids].mean(axis=0)
+        mean: Vector = self._table[ids].astype(np.float32).mean(axis=0)
         return mean
 
     def _embed(self, text: str) -> Vector:
@@ -91,6 +97,57 @@ class Embedder:
         if not texts:
             return np.zeros((0, DIMENSIONS), np.float32)
         return np.stack([self.embed(text) for text in texts])
+
+
+_DTYPES = {"F16": np.float16, "F32": np.float32}
+"""Safetensors dtype names we can map, to numpy's (the wordllama table is F16)."""
+
+
+def _locate(path: Path, name: str) -> tuple[np.dtype[np.generic], tuple[int, int], int]:
+    """Where tensor ``name`` lies in a safetensors file: its dtype, 2-d shape, byte offset.
+
+    The format: an 8-byte little-endian header length, a JSON header giving each tensor's
+    dtype, shape and ``data_offsets`` (relative to the end of the header), then raw data.
+    """
+    with path.open("rb") as file:
+        (length,) = struct.unpack("<Q", file.read(8))
+        header = json.loads(file.read(length))
+    entry = header.get(name)
+    if entry is None or entry.get("dtype") not in _DTYPES or len(entry.get("shape", ())) != 2:
+        raise ModelMissing(f"{path} has no 2-d float tensor {name!r} (reinstall 'wordllama')")
+    rows, columns = entry["shape"]
+    begin, end = entry["data_offsets"]
+    dtype = np.dtype(_DTYPES[entry["dtype"]]).newbyteorder("<")
+    if end - begin != rows * columns * dtype.itemsize:
+        raise ModelMissing(f"{path}: tensor {name!r} has the wrong size (reinstall 'wordllama')")
+    return dtype, (rows, columns), 8 + length + begin
+
+
+def map_tensor(path: Path, name: str) -> npt.NDArray[np.generic]:
+    """A read-only view of a 2-d tensor in a safetensors file, mapped rather than read."""
+    dtype, shape, offset = _locate(path, name)
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
+
+
+def column_mean(path: Path, name: str, chunk: int = 2048) -> Vector:
+    """The mean row of a tensor, in float32, read a chunk at a time instead of mapped whole.
+
+    Summed row after row in float32, the order numpy uses for ``mean(axis=0)`` of the full
+    float32 copy, so the result is the same to the bit; reading (not mapping) keeps the
+    pages of rarely used tokens out of the process.
+    """
+    dtype, (rows, columns), offset = _locate(path, name)
+    total = np.zeros(columns, np.float32)
+    with path.open("rb") as file:
+        file.seek(offset)
+        for start in range(0, rows, chunk):
+            count = min(chunk, rows - start)
+            block = np.fromfile(file, dtype=dtype, count=count * columns).reshape(count, columns)
+            total = np.add.reduce(
+                np.concatenate((total[None, :], block.astype(np.float32))), axis=0
+            )
+    mean: Vector = total / np.float32(rows)
+    return mean
 
 
 _lock = threading.Lock()

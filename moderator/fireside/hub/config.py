@@ -89,6 +89,9 @@ class HubConfig:
     would otherwise mean a push to everyone four times a second."""
     fanout_slice: int = 200
     """Connections written to in one turn of the event loop when pushing to many."""
+    hint_patience: float = 0.05
+    """Seconds the hint worker waits for a moment without requests before computing one
+    hint anyway (a long burst of asks still gets its hints, about 20 a second)."""
     gc_freeze_step: int = 500
     """Freeze long-lived objects out of the garbage collector's walks each time this many
     more connections are open (see ``fireside.gcpolicy``); 0 leaves the collector alone."""

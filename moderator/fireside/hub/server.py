@@ -167,6 +167,7 @@ class Hub(Requests):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        self.hint_worker.finish()  # every question asked leaves with its hints stored
         if self._writer is not None:
             await self._writer.close()
         if self.store is not None:

@@ -1,4 +1,4 @@
-"""The embedding table is mapped from its file, not copied, and gives the same vectors."""
+"""The embedding table is read by row from its file, not copied, and gives the same vectors."""
 
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ from fireside.topics.semantic import (
 )
 
 
-def test_mapped_table_gives_the_vectors_of_a_full_float32_copy() -> None:
-    """A question's meaning is the same number for number as when the table was copied whole."""
+def test_table_read_by_row_gives_the_vectors_of_a_full_float32_copy() -> None:
+    """A question's meaning is the same, number for number, as when the table was copied whole."""
     embedder = shared_embedder()
     full = load_file(str(package_dir() / WEIGHTS))[TENSOR].astype(np.float32)
-    assert isinstance(embedder._table, np.memmap)  # mapped: only touched rows use memory
+    assert not isinstance(embedder._table, np.ndarray)  # read by row, never held whole
     common = full.mean(axis=0)
     assert np.array_equal(embedder._common, common)
     for text in ("Can I bake sourdough without a dutch oven?", "When is the bus back?"):

@@ -7,18 +7,21 @@ the wrong folder and falls back to a download, and its import configures the roo
 A text's vector is the mean of its tokens' vectors, scaled to length 1, so the dot product of
 two vectors is their cosine.
 
-The table is mapped from the file, not read into memory: it stays float16 on disk and only
-the rows a text looks up are converted (to the same float32 values a full copy would hold),
-so the process's RSS holds only the pages of tokens in use (a float32 copy cost the hub
-about 60 MB, issue 17).
+The table is not read into memory: it stays float16 in its file, and the rows a text looks
+up are read from it (``os.pread``, served from the system's file cache) and converted to the
+same float32 values a full copy would hold. A float32 copy cost the hub about 60 MB of RSS,
+and a memory map still about 15 MB, since the topic suggester's examples touch most of its
+pages (issue 17).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import struct
 import threading
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +33,10 @@ DIMENSIONS = 256
 WEIGHTS = Path("weights") / "l2_supercat_256.safetensors"
 TOKENIZER = Path("tokenizers") / "l2_supercat_tokenizer_config.json"
 TENSOR = "embedding.weight"
+CACHED_TEXTS = 4096
+"""Texts whose vectors each cache keeps: the recent questions and the agenda's examples,
+which are asked for again and again. Each entry holds about 1.2 KB; at 16,384 the two caches
+grew the hub by about 40 MB over a long session (issue 17)."""
 
 
 class ModelMissing(RuntimeError):
@@ -59,13 +66,13 @@ class Embedder:
         # Imported here: only needed once the files are known to exist.
         from tokenizers import Tokenizer
 
-        self._table = map_tensor(weights, TENSOR)
+        self._table = TensorRows(weights, TENSOR)
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._lock = threading.Lock()
-        self.embed = lru_cache(maxsize=16384)(self._embed)
+        self.embed = lru_cache(maxsize=CACHED_TEXTS)(self._embed)
         """The unit vector of a text (cached: the hub asks again for edited and merged texts)."""
         self._common: Vector = column_mean(weights, TENSOR)
-        self.centered = lru_cache(maxsize=16384)(self._centered)
+        self.centered = lru_cache(maxsize=CACHED_TEXTS)(self._centered)
         """The text's vector minus what every token shares, to unit length: for comparing two
         questions, where that shared part made every pair look alike (cosines of 0.5-0.9)."""
 
@@ -123,10 +130,30 @@ def _locate(path: Path, name: str) -> tuple[np.dtype[np.generic], tuple[int, int
     return dtype, (rows, columns), 8 + length + begin
 
 
-def map_tensor(path: Path, name: str) -> npt.NDArray[np.generic]:
-    """A read-only view of a 2-d tensor in a safetensors file, mapped rather than read."""
-    dtype, shape, offset = _locate(path, name)
-    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
+class TensorRows:
+    """The rows of a 2-d tensor in a safetensors file, read when asked for, never all at once."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.dtype, (self.rows, self.columns), self._offset = _locate(path, name)
+        self._row_bytes = self.columns * self.dtype.itemsize
+        self._map: npt.NDArray[np.generic] | None = None
+        self._fd = -1
+        if hasattr(os, "pread"):
+            self._fd = os.open(path, os.O_RDONLY)
+            weakref.finalize(self, os.close, self._fd)
+        else:  # pragma: no cover - Windows has no pread: map the file instead
+            shape = (self.rows, self.columns)
+            self._map = np.memmap(path, self.dtype, mode="r", offset=self._offset, shape=shape)
+
+    def __getitem__(self, ids: list[int]) -> npt.NDArray[np.generic]:
+        """Rows ``ids`` (in that order), in the file's dtype."""
+        if self._map is not None:  # pragma: no cover - Windows
+            return self._map[ids]
+        if any(not 0 <= i < self.rows for i in ids):
+            raise IndexError(f"token id out of range 0-{self.rows - 1}")
+        size, offset = self._row_bytes, self._offset
+        data = b"".join(os.pread(self._fd, size, offset + i * size) for i in ids)
+        return np.frombuffer(data, self.dtype).reshape(len(ids), self.columns)
 
 
 def column_mean(path: Path, name: str, chunk: int = 2048) -> Vector:

@@ -91,17 +91,25 @@ class HintWorker:
 
     Hints are advice to the moderator, so an ask's ack (and the loop's throughput for acks)
     comes first: the task computes one hint at a time only while no request is being handled
-    (``quiet``), yielding to the loop after each, and during a long burst one every
-    ``patience`` seconds. Every hint is still computed, pushed and stored, in arrival order;
-    the writes of consecutive hints go to the writer together (``batch`` at most).
+    (``quiet``) and no fan-out is going out (``held``), yielding to the loop after each, and
+    during a long burst one every ``patience`` seconds. Every hint is still computed, pushed
+    and stored, in arrival order; the writes of consecutive hints go to the writer together
+    (``batch`` at most).
     """
 
     def __init__(
-        self, hint: Hint, store: Store, quiet: asyncio.Event, patience: float, batch: int = 64
+        self,
+        hint: Hint,
+        store: Store,
+        quiet: asyncio.Event,
+        held: Callable[[], bool],
+        patience: float,
+        batch: int = 64,
     ) -> None:
         self._hint = hint
         self._store = store
         self._quiet = quiet
+        self._held = held
         self.patience = patience
         self.batch = batch
         self._ids: collections.deque[int] = collections.deque()
@@ -127,18 +135,30 @@ class HintWorker:
                 if not self._ids:
                     self._wake.clear()
                     await self._wake.wait()
-                if not self._quiet.is_set():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._quiet.wait(), self.patience)
+                await self._turn()
                 while self._ids:
                     self._one()
-                    if len(self._writes) >= self.batch or not self._quiet.is_set():
+                    if len(self._writes) >= self.batch or not self._free():
                         break
                     await asyncio.sleep(0)  # whatever arrived meanwhile goes first
                 self._flush()
                 await asyncio.sleep(0)
         finally:
             self._flush()  # computed and pushed hints are stored even when stopped
+
+    def _free(self) -> bool:
+        return self._quiet.is_set() and not self._held()
+
+    async def _turn(self) -> None:
+        """Wait until no request is handled and no fan-out goes out, or ``patience`` passed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.patience
+        while not self._free() and (left := deadline - loop.time()) > 0:
+            if not self._quiet.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._quiet.wait(), left)
+            else:
+                await asyncio.sleep(0)  # a fan-out goes out a slice per turn of the loop
 
     def _one(self) -> None:
         """Compute the next question's hint and keep its write for the next flush."""

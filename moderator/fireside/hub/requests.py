@@ -40,6 +40,7 @@ from .hints import HintWorker
 if TYPE_CHECKING:
     from ..writer import Writer
     from .config import HubConfig
+    from .fanout import Fanout
     from .handshake import Door
     from .hints import Hints
     from .peers import Peer, Registry
@@ -68,6 +69,7 @@ class Requests:
         hints: Hints
         door: Door
         registry: Registry
+        fanout: Fanout
         _writer: Writer | None
 
         def _push(self, peers: Iterable[Peer], message: Mapping[str, Any]) -> None: ...
@@ -96,7 +98,11 @@ class Requests:
         """Set while no request is being handled: the hint worker's turn."""
         self._quiet.set()
         self.hint_worker = HintWorker(
-            self._hint, self._store_hints, self._quiet, self.config.hint_patience
+            self._hint,
+            self._store_hints,
+            self._quiet,
+            lambda: self.fanout.task is not None,
+            self.config.hint_patience,
         )
         self._handlers: dict[str, Handler] = {
             "ping": self._on_ping,

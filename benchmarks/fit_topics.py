@@ -32,13 +32,13 @@ from bench_topics import (  # noqa: E402
 )
 
 from fireside.agenda import Agenda  # noqa: E402
+from fireside.topics.features import FEATURES  # noqa: E402
+from fireside.topics.lexicon import OTHER_TOPIC  # noqa: E402
 from fireside.topics.linear import LinearModel, fit_softmax  # noqa: E402
 from fireside.topics.suggest import (  # noqa: E402
-    FEATURES,
     LEXICAL_MARGIN,
     LEXICAL_MIN,
     MODEL_FILE,
-    OTHER_TOPIC,
     TopicSuggester,
 )
 
@@ -174,7 +174,7 @@ def lexical_evidence(agenda: Agenda, rows: list[dict[str, Any]]) -> dict[str, li
     result: dict[str, list[Lexical]] = {}
     for variant, plan in (("kw", agenda), ("nokw", without_keywords(agenda))):
         suggester = TopicSuggester(plan, model=_blank())
-        curated = len(suggester._curated) == len(suggester.topics)
+        curated = suggester.lexicon.all_curated
         result[variant] = []
         for row in rows:
             totals, other, matched, _ = suggester.evidence(row["text"])

@@ -218,10 +218,10 @@ def question_file(sources: list[str], count: int, seed: int = 7) -> list[str]:
 
 def _clear_caches() -> None:
     """Start cold, as a fresh ``fireside topics`` process would."""
-    from fireside.topics import duplicates, text
+    from fireside.topics import pairs, text
 
     text.terms.cache_clear()
-    duplicates.question_keys.cache_clear()
+    pairs.question_keys.cache_clear()
 
 
 def speed(sources: list[str], count: int) -> dict[str, Any]:

@@ -38,8 +38,10 @@ from bench_topics import (  # noqa: E402
     talk_sets,
 )
 
-from fireside.topics.duplicates import DuplicateIndex, _frame, question_keys  # noqa: E402
+from fireside.topics.duplicates import DuplicateIndex  # noqa: E402
 from fireside.topics.linear import LinearModel, fit_softmax  # noqa: E402
+from fireside.topics.pairs import frame as sentence_frame  # noqa: E402
+from fireside.topics.pairs import question_keys  # noqa: E402
 from fireside.topics.semantic import shared_embedder  # noqa: E402
 from fireside.topics.text import generic_weight, terms  # noqa: E402
 
@@ -55,7 +57,8 @@ def pair_features(index: DuplicateIndex, a: str, b: str) -> np.ndarray:
     keys_a, keys_b = question_keys(a), question_keys(b)
     words_a = sum(generic_weight(t.key) for t in terms(a)) or 1.0
     words_b = sum(generic_weight(t.key) for t in terms(b)) or 1.0
-    frame = difflib.SequenceMatcher(None, _frame(b), _frame(a), autojunk=False).ratio()
+    sequence = difflib.SequenceMatcher(None, sentence_frame(b), sentence_frame(a), autojunk=False)
+    frame = sequence.ratio()
     numbers = float(set(_NUMBER.findall(a.lower())) != set(_NUMBER.findall(b.lower())))
     return np.array(
         [

@@ -217,6 +217,6 @@ def _shipped_model() -> LinearModel:
 LIVE_BONUS = float(_shipped_model().info.get("live_bonus", 0.0))
 """The shipped model's bonus for the segment running when a question arrived (in log-odds),
 only when the question's words give that segment any evidence. Chosen by
-``benchmarks/fit_topics.py``: the bonus with the best expected agreement on leave-one-talk-out
-scores when arrival is simulated (a question is about the running segment half the time). It
-tips a close call and never makes a topic out of nothing."""
+``benchmarks/fit_topics.py``: the largest bonus within one question of the best expected
+agreement on leave-one-talk-out scores when arrival is simulated (a question is about the
+running segment half the time). It tips a close call and never makes a topic out of nothing."""

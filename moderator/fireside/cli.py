@@ -148,6 +148,8 @@ def _command(
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``fireside`` parser: one ``_add_*`` function a command, in the order ``--help``
+    lists them."""
     parser = argparse.ArgumentParser(
         prog="fireside",
         description="Run the live part of a talk: audience questions, moderation, "
@@ -156,7 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fireside {__version__}")
     commands = _subcommands(parser, "command")
+    for add_command in _COMMANDS:
+        add_command(commands)
+    return parser
 
+
+def _add_serve(commands: Subcommands[argparse.ArgumentParser]) -> None:
+    """``fireside serve``: the hub alone."""
     serve = _command(
         commands,
         "serve",
@@ -169,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_hub_options(serve)
 
+
+def _add_run(commands: Subcommands[argparse.ArgumentParser]) -> None:
+    """``fireside run``: the hub and the dashboard in one process."""
     run = _command(
         commands,
         "run",
@@ -188,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="add N simulated attendees who arrive over a minute, ask and vote",
     )
 
+
+def _add_dashboard(commands: Subcommands[argparse.ArgumentParser]) -> None:
+    """``fireside dashboard``: the moderator's dashboard on a remote hub."""
     dashboard = _command(
         commands,
         "dashboard",
@@ -211,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="trust this CA for wss:// (default: the system's CAs)",
     )
 
+
+def _add_stage(commands: Subcommands[argparse.ArgumentParser]) -> None:
+    """``fireside stage``: the speakers' read-only screen."""
     stage = _command(
         commands,
         "stage",
@@ -222,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stage.add_argument("url", metavar="URL", help=URL_HELP)
 
+
+def _add_agenda(commands: Subcommands[argparse.ArgumentParser]) -> None:
+    """``fireside agenda``, and its one subcommand ``check``."""
     agenda = _command(
         commands,
         "agenda",
@@ -243,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("file", type=Path, metavar="FILE", help="the agenda TOML file")
 
+
+def _add_export(commands: Subcommands[argparse.ArgumentParser]) -> None:
+    """``fireside export``: the session's record as Markdown."""
     export = _command(
         commands,
         "export",
@@ -268,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--include-pending", action="store_true", help="also list questions that were never triaged"
     )
 
+
+def _add_topics(commands: Subcommands[argparse.ArgumentParser]) -> None:
+    """``fireside topics``: suggested topics and duplicates for a file of questions."""
     topics = _command(
         commands,
         "topics",
@@ -292,7 +318,18 @@ def build_parser() -> argparse.ArgumentParser:
     topics.add_argument(
         "file", type=Path, metavar="QUESTIONS_FILE", help="a plain-text file, one question per line"
     )
-    return parser
+
+
+# The order of the command list in ``fireside --help``.
+_COMMANDS: tuple[Callable[[Subcommands[argparse.ArgumentParser]], None], ...] = (
+    _add_serve,
+    _add_run,
+    _add_dashboard,
+    _add_stage,
+    _add_agenda,
+    _add_export,
+    _add_topics,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

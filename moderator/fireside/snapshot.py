@@ -12,7 +12,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clock import Event
+from .clockevents import Event
 from .room import Question
 from .store import SCHEMA_VERSION, StoreError, read_clock_events, read_questions
 

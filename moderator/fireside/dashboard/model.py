@@ -97,9 +97,13 @@ class Model:
     def _clean(question: p.QuestionView) -> dict[str, Any]:
         # The hub cleans text on input; clean again in case the hub is not ours.
         cleaned: dict[str, Any] = dict(question)
+        done: dict[str, str] = {}  # an unedited question's original is its text: clean once
         for key in ("text", "original_text", "name", "topic"):
-            if isinstance(cleaned.get(key), str):
-                cleaned[key] = clean_text(cleaned[key])
+            value = cleaned.get(key)
+            if isinstance(value, str):
+                if value not in done:
+                    done[value] = clean_text(value)
+                cleaned[key] = done[value]
         return cleaned
 
     # --- views ---------------------------------------------------------------------

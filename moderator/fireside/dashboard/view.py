@@ -89,12 +89,13 @@ class DashboardView(Screen[None]):
         page = self.join_url()
         if page:
             join = f"{page} · {join}"
+        counts = model.counts()
         self.query_one(SessionHeader).show(
             model.session.get("title", "Fireside"),
             join,
             self.status,
             model.connected,
-            model.counts(),
+            counts,
         )
         inbox = self.query_one("#inbox", QuestionTable)
         queue = self.query_one("#queue", QuestionTable)
@@ -106,7 +107,6 @@ class DashboardView(Screen[None]):
         if self.focused is inbox:
             self._seen_inbox |= {q["id"] for q in pending}
         fresh = sum(1 for q in pending if q["id"] not in self._seen_inbox)
-        counts = model.counts()
         box = self.query_one("#inbox-box")
         box.border_title = f"Inbox {self._count(len(pending), counts['waiting'])}"
         hint = f"filter “{self.needle}”" if self.needle else "/ filter"

@@ -14,8 +14,6 @@ from typing import Any
 from fireside_ask import protocol as p
 from fireside_ask.text import clean_text
 
-from ..topics.text import word_overlap
-
 SORTS = ("votes", "time", "topic")
 
 
@@ -158,6 +156,10 @@ class Model:
         candidates = [
             q for q in self.live() if q["id"] != question_id and q["state"] in p.MERGE_INTO_STATES
         ]
+        # Only here: importing fireside.topics loads its models and numpy (0.2 s), which
+        # a dashboard on a remote hub needs only once the moderator merges.
+        from ..topics.text import word_overlap
+
         hint = source.get("duplicate_of")
         return sorted(
             candidates,

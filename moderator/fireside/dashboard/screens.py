@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Markdown, OptionList, Static, Tree
+from textual.widgets import Button, Input, Label, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 
 from .qr import qr_modules, qr_text
@@ -204,6 +204,9 @@ class RecordScreen(Dialog[bool]):
         self.target = target
 
     def body(self) -> ComposeResult:
+        # Textual's Markdown loads markdown-it and linkify: not on the way to opening.
+        from textual.widgets import Markdown
+
         with VerticalScroll():
             yield Markdown(self.markdown, id="record-markdown")
 

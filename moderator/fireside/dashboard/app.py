@@ -31,26 +31,6 @@ from .theme import HIGH_CONTRAST
 
 __all__ = ["DashboardApp", "DashboardScreen", "DashboardSettings", "make_app"]
 
-_heap_frozen = False
-
-
-def freeze_startup_heap() -> None:
-    """Take what exists when the dashboard starts out of the cyclic collector's walks.
-
-    Opening a session of 5,000 questions makes enough long-lived objects to set off full
-    collections, and each walked every object of the process: the imported modules (about
-    100,000 objects before the first question) and, under ``fireside run``, the hub's
-    room. Two such walks were a third of opening. Frozen objects stay alive, so this is
-    done once per process (the hub's ``GcFreezer`` may thaw everything later; harmless),
-    after a young collection so that little fresh garbage is frozen with them.
-    """
-    global _heap_frozen
-    if not _heap_frozen:
-        _heap_frozen = True
-        gc.collect(1)
-        gc.freeze()
-
-
 class DashboardApp(App[None]):
     """The moderator's dashboard on one hub."""
 
@@ -99,8 +79,21 @@ class DashboardApp(App[None]):
         return DashboardScreen(self.model)
 
     def on_mount(self) -> None:
-        freeze_startup_heap()
+        # Opening a session of 5,000 questions makes enough long-lived objects to set off
+        # full collections, each walking every object of the process: the imported
+        # modules (about 100,000 objects before the first question) and, under fireside
+        # run, the hub's room; two such walks were a third of opening. What exists now
+        # lives as long as the dashboard: out of the collector's walks until it quits
+        # (after a young collection, so that little fresh garbage is frozen with it).
+        gc.collect(1)
+        gc.freeze()
         self.run_worker(self.link.run(), name="hub-link", group="connect", exclusive=True)
+
+    def on_unmount(self) -> None:
+        # Handed back when the dashboard quits, so that what it kept alive and is garbage
+        # now (tests and benchmarks open many in one process) is collected, not leaked.
+        # The hub's GcFreezer may also thaw everything earlier: harmless.
+        gc.unfreeze()
 
     @property
     def dashboard(self) -> DashboardScreen:

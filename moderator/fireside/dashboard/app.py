@@ -31,6 +31,7 @@ from .theme import HIGH_CONTRAST
 
 __all__ = ["DashboardApp", "DashboardScreen", "DashboardSettings", "make_app"]
 
+
 class DashboardApp(App[None]):
     """The moderator's dashboard on one hub."""
 

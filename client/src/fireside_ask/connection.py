@@ -83,8 +83,6 @@ def _is_refused(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and f"[Errno {errno.ECONNREFUSED}]" in str(exc)
 
 
-
-
 def backoff_delays(
     base: float = 0.5, cap: float = 10.0, rand: Callable[[], float] = random.random
 ) -> Iterator[float]:
@@ -105,7 +103,6 @@ def _describe_oserror(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror[0].lower() + exc.strerror[1:]
     return str(exc) or type(exc).__name__
-
 
 
 def host_of(url: str) -> str:

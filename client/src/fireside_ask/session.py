@@ -333,3 +333,15 @@ class Session:
         if qid in self.state.questions and votes is not None:
             self.state.questions[qid]["votes"] = votes
 
+
+async def finish(session: Session, runner: asyncio.Future[None]) -> None:
+    """Close ``session`` and wait for its ``run`` task to end, whatever it raised.
+
+    Its exception, if any, was reported already (or will not be): retrieve it so that
+    asyncio does not log it as never retrieved.
+    """
+    await session.close()
+    runner.cancel()
+    await asyncio.wait({runner})
+    if not runner.cancelled():
+        runner.exception()

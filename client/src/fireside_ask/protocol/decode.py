@@ -31,7 +31,6 @@ class ProtocolError(Exception):
         """The frame's ``type`` when it had a string one (``unknown_type`` names it)."""
 
 
-
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -211,4 +210,3 @@ def decode_message(frame: Any) -> ServerMessage:
     A client skips a frame this refuses: ``unknown_type`` is a newer hub's message.
     """
     return _decode(frame, MESSAGES)  # type: ignore[return-value]
-

@@ -25,7 +25,6 @@ def vote_counts(push: VotesPush) -> dict[int, int]:
     return counts
 
 
-
 def encode(message: Any) -> str:
     """Serialise one message compactly, keeping non-ASCII text as UTF-8 (not ``\\u`` escapes)."""
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))

@@ -17,7 +17,7 @@ from rich.console import Console
 from . import protocol as p
 from .config import Config
 from .lineinput import LineInput
-from .notices import Later, Notices
+from .notices import Notices
 from .render import safe, vote_message
 from .session import Refused, Request, Session, SessionError, finish
 from .state import HubState
@@ -54,19 +54,6 @@ def help_text(state: HubState, *, editing: bool) -> str:
 
 class Interactive(Notices):
     """Prints what happens in the room and turns typed lines into requests."""
-
-    def __init__(
-        self,
-        console: Console,
-        url: str,
-        *,
-        later: Later | None = None,
-        lines: LineInput | None = None,
-    ) -> None:
-        super().__init__(console, url, later=later, lines=lines)
-        self.watchers: set[asyncio.Future[None]] = set()
-        self.refill = ""
-        """Text to put back on the next prompt (a question refused for its length)."""
 
     def watch(self, request: Request, on_done: Any) -> None:
         async def wait() -> None:

@@ -71,6 +71,11 @@ class Notices:
         self.shown_segment: str | None = None
         self.held: dict[int, tuple[Message | None, Cancellable]] = {}
         """Rejection notices not told yet, by question id, with the question as it was."""
+        # The typed side's state (``Interactive``), here so that it has one ``__init__``.
+        self.watchers: set[asyncio.Future[None]] = set()
+        """Tasks that print how a request ended (``Interactive.watch``)."""
+        self.refill = ""
+        """Text to put back on the next prompt (a question refused for its length)."""
 
     @property
     def editing(self) -> bool:

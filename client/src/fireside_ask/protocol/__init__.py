@@ -1,11 +1,12 @@
-"""The Fireside wire protocol, version 1: every message declared once, here.
+"""The Fireside wire protocol, version 1: every message declared once, in this package.
 
 Every frame is a JSON object in a text frame, tagged by ``"type"``. Each message of the
-protocol is a ``TypedDict`` (in ``messages``); the hub, the dashboard, the attendee client and the
-tests read frames only through ``decode_request`` (client to hub) or ``decode_message``
-(hub to client), which check every declared field against its declaration and return the
-typed message, or raise ``ProtocolError`` (``bad_message``) naming the field. Fields a
-message does not declare are ignored: that is the versioning rule (``docs/protocol.md``).
+protocol is a ``TypedDict`` (in ``messages``); the hub, the dashboard, the attendee client
+and the tests read frames only through ``decode_request`` (client to hub) or
+``decode_message`` (hub to client), which check every declared field against its
+declaration and return the typed message, or raise ``ProtocolError`` (``bad_message``)
+naming the field. Fields a message does not declare are ignored: that is the versioning
+rule (``docs/protocol.md``).
 
 This package must stay importable on the oldest Python the attendee client supports (3.9)
 and must import nothing heavier than the standard library. The message declarations are

@@ -1,7 +1,5 @@
 """Every message of protocol v1 as a ``TypedDict``, and the two tables that name them by type.
 
-One module although long: the schema is one table by nature, read whole by client authors.
-
 Required fields are in a ``_...Base`` class, optional ones in the ``total=False`` subclass:
 the one way Python 3.9 can say both in one TypedDict. The declarations are read at run time
 by ``typing.get_type_hints``, so they say ``Optional``/``Union`` rather than ``X | None``,

@@ -9,6 +9,10 @@ Measures, headless (Textual's Pilot), with the hub on its own thread as in ``fir
 - arriving question: an attendee's ask until it is a row in the inbox;
 - vote burst: 300 attendees (``--voters``) vote at once until the queue shows every count.
 
+``open`` starts with the app, its modules already imported; ``imports_s`` (printed beside
+the medians) is what a fresh interpreter spends importing what ``fireside run`` loads
+before it (``fireside.cli`` and the dashboard), the median of ``--runs`` interpreters.
+
 Prints one line per run and the medians. Not part of ``make test`` (see ``tests/
 test_benchmarks_smoke.py`` for the tiny run that keeps it from rotting).
 """
@@ -20,6 +24,7 @@ import asyncio
 import json
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -168,6 +173,19 @@ async def measure(url: str, count: int, voters_count: int = 300) -> dict[str, fl
     }
 
 
+def import_seconds(runs: int) -> float:
+    """Median seconds a fresh interpreter spends importing the command and the dashboard."""
+    code = (
+        "import time; t = time.perf_counter(); import fireside.cli, fireside.dashboard.app; "
+        "print(time.perf_counter() - t)"
+    )
+    times = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout)
+        for _ in range(runs)
+    ]
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -191,7 +209,9 @@ def main() -> None:
         results.append(result)
         print(f"run {run + 1}: " + ", ".join(f"{k}={v:.3f}" for k, v in result.items()))
     medians = {k: statistics.median(r[k] for r in results) for k in results[0]}
-    print(json.dumps({"questions": args.questions, "runs": args.runs, "median": medians}, indent=2))
+    report = {"questions": args.questions, "runs": args.runs, "median": medians}
+    report["imports_s"] = import_seconds(args.runs)
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

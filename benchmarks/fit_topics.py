@@ -4,7 +4,8 @@ leave-one-talk-out, and write them into the package.
     .venv/bin/python benchmarks/fit_topics.py [--data-dir DIR] [--dry-run]
 
 Training data: every labelled question of the development talks (the reference talk, its dev
-and our own questions together as one talk; other-talk; cooking; council), each scored four
+and our own questions together as one talk; other-talk; cooking; council; and since round six
+security, museum, sports and gamedev, which were held out until round five), each scored four
 ways: with the agenda's keywords and without them, and with no corrections or with the other
 half of its talk (alternate questions) given as the moderator's corrections. The held-out
 talks (``HELD_OUT`` in ``bench_topics.py``) are never read here. Deterministic: the same
@@ -32,13 +33,13 @@ from bench_topics import (  # noqa: E402
 )
 
 from fireside.agenda import Agenda  # noqa: E402
+from fireside.topics.features import FEATURES  # noqa: E402
+from fireside.topics.lexicon import OTHER_TOPIC  # noqa: E402
 from fireside.topics.linear import LinearModel, fit_softmax  # noqa: E402
 from fireside.topics.suggest import (  # noqa: E402
-    FEATURES,
     LEXICAL_MARGIN,
     LEXICAL_MIN,
     MODEL_FILE,
-    OTHER_TOPIC,
     TopicSuggester,
 )
 
@@ -46,6 +47,8 @@ TALK_POWER = 1.0
 """A talk's questions weigh len**-TALK_POWER: 1 makes each talk count once in total (LOTO
 mean 0.804 / 0.732 with / without keywords); 0.5 gave 0.800 / 0.715, so 1 it is."""
 L2_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+ROUND_FIVE_L2 = 0.1
+"""The penalty the round-five model was fitted with (chosen by LOTO over its four talks)."""
 Instance = tuple[np.ndarray, int, str]
 """Feature rows, the labelled row, and the variant ("kw", "nokw", "kw+corr", "nokw+corr")."""
 
@@ -147,7 +150,14 @@ def choose_live_bonus(
     talks: dict[str, list[Instance]], l2: float
 ) -> tuple[float, dict[str, float]]:
     """The bonus with the best expected agreement on held-out-talk scores (leave one talk out,
-    each talk counting once), so that it fits how confident the model is on unseen talks."""
+    each talk counting once), so that it fits how confident the model is on unseen talks; and
+    of the bonuses within one question (in one variant) of the smallest talk of that best, the
+    largest.
+
+    The curve is flat (round six: 0.761 without a bonus, 0.767 at its peak), flatter than the
+    guess it rests on (``LIVE_SHARE``), while the bonus exists to settle close calls: the
+    peak alone (0.9) left "Does quantization make a model more biased?" with bias during the
+    deployment segment (a behaviour test), which a bonus one question below the peak settles."""
     grounded = FEATURES.index("grounded")
     folds: list[list[tuple[np.ndarray, np.ndarray, int]]] = []
     for held, test in talks.items():
@@ -159,11 +169,18 @@ def choose_live_bonus(
         str(bonus): round(float(np.mean([live_accuracy(fold, bonus) for fold in folds])), 4)
         for bonus in LIVE_GRID
     }
-    best = max(LIVE_GRID, key=lambda bonus: curve[str(bonus)])
+    peak = max(curve.values())
+    # One question of the smallest talk, which counts 1/len(talks) of the mean.
+    one_question = 1 / min(len(fold) for fold in folds) / len(folds)
+    best = max(bonus for bonus in LIVE_GRID if curve[str(bonus)] >= peak - one_question)
     return best, curve
 
 
 MARGIN_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+NOISE = 0.001
+"""LOTO differences smaller than this are less than one question of the largest talk (229
+questions, one of eight talks and two variants: 0.0003) or a third of one of a small talk;
+they do not justify changing a rule."""
 Lexical = tuple[np.ndarray, float, bool, bool]
 """A question's word evidence per topic, for "other", whether any topic's words match, and
 whether every topic has a curated vocabulary."""
@@ -174,7 +191,7 @@ def lexical_evidence(agenda: Agenda, rows: list[dict[str, Any]]) -> dict[str, li
     result: dict[str, list[Lexical]] = {}
     for variant, plan in (("kw", agenda), ("nokw", without_keywords(agenda))):
         suggester = TopicSuggester(plan, model=_blank())
-        curated = len(suggester._curated) == len(suggester.topics)
+        curated = suggester.lexicon.all_curated
         result[variant] = []
         for row in rows:
             totals, other, matched, _ = suggester.evidence(row["text"])
@@ -183,13 +200,16 @@ def lexical_evidence(agenda: Agenda, rows: list[dict[str, Any]]) -> dict[str, li
     return result
 
 
-def hybrid(logits: np.ndarray, lexical: Lexical, margin: float) -> int:
+def hybrid(logits: np.ndarray, lexical: Lexical, margin: float, curated_only: bool = False) -> int:
     """The topic row ``TopicSuggester._lexical`` would pick with ``margin``, else the model's
-    (no live segment: the labelled sets do not record one)."""
+    (no live segment: the labelled sets do not record one). With ``curated_only`` the words
+    decide only where every topic has a curated vocabulary."""
     totals, other, grounded, curated = lexical
     topics = len(totals)
     if not grounded:
         return topics if curated else int(np.argmax(logits))
+    if curated_only and not curated:
+        return int(np.argmax(logits))
     order = np.argsort(-totals, kind="stable")
     best = float(totals[order[0]])
     second = float(totals[order[1]]) if topics > 1 else 0.0
@@ -199,10 +219,16 @@ def hybrid(logits: np.ndarray, lexical: Lexical, margin: float) -> int:
 
 
 def choose_margin(
-    talks: dict[str, list[Instance]], lexical: dict[str, dict[str, list[Lexical]]], l2: float
-) -> tuple[float | None, dict[str, dict[str, dict[str, float]]]]:
+    talks: dict[str, list[Instance]],
+    lexical: dict[str, dict[str, list[Lexical]]],
+    l2: float,
+    verbose: bool = True,
+) -> tuple[str, dict[str, dict[str, dict[str, float]]]]:
     """Leave-one-talk-out agreement of the model alone (``None``) and of the hybrid at each
-    margin; the best mean over talks and with / without keywords is chosen."""
+    margin, the words deciding on any agenda ("0.5") or only where every topic has a curated
+    vocabulary ("0.5 curated"); the best mean over talks and with / without keywords is
+    chosen, unless what ``suggest.py`` does now (``LEXICAL_MARGIN``, curated only) is within
+    ``NOISE`` of it."""
     table: dict[str, dict[str, dict[str, float]]] = {}
     for held, test in talks.items():
         model = fit({name: data for name, data in talks.items() if name != held}, l2)
@@ -210,50 +236,135 @@ def choose_margin(
             plain = [(model.logits(f), label) for f, label, v in test if v == variant]
             evidence = lexical[held][variant]
             for margin in (None, *MARGIN_GRID):
-                hits = [
-                    (int(np.argmax(lg)) if margin is None else hybrid(lg, lex, margin)) == label
-                    for (lg, label), lex in zip(plain, evidence, strict=True)
-                ]
-                cell = table.setdefault(str(margin), {}).setdefault(held, {})
-                cell[variant] = round(float(np.mean(hits)), 3)
+                for curated_only in (False, True) if margin is not None else (False,):
+                    hits = [
+                        (
+                            int(np.argmax(lg))
+                            if margin is None
+                            else hybrid(lg, lex, margin, curated_only)
+                        )
+                        == label
+                        for (lg, label), lex in zip(plain, evidence, strict=True)
+                    ]
+                    key = str(margin) + (" curated" if curated_only else "")
+                    cell = table.setdefault(key, {}).setdefault(held, {})
+                    cell[variant] = round(float(np.mean(hits)), 3)
 
     def mean(margin: str) -> float:
         return float(np.mean([v for talk in table[margin].values() for v in talk.values()]))
 
-    for margin in table:
-        print(f"  hybrid margin {margin:>4}: LOTO mean {mean(margin):.3f} {table[margin]}")
+    if verbose:
+        for margin in table:
+            print(f"  hybrid margin {margin:>4}: LOTO mean {mean(margin):.3f} {table[margin]}")
+    shipped = f"{LEXICAL_MARGIN} curated"
     best = max(table, key=mean)
-    return (None if best == "None" else float(best)), table
+    if mean(shipped) >= mean(best) - NOISE:
+        best = shipped
+    return best, table
+
+
+ROUND_FIVE_POOL = ("reference", "other-talk", "cooking", "council")
+"""The talks the round-five model was fitted on."""
+
+
+def compare_pools(
+    talks: dict[str, list[Instance]],
+    lexical: dict[str, dict[str, list[Lexical]]],
+    l2_small: float,
+    l2_all: float,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Leave-one-talk-out over every development talk, the shipped pipeline (model, then the
+    clear-words rule at ``LEXICAL_MARGIN``) fitted on the round-five pool (less the held
+    talk) against the same fitted on all the other talks: does more data generalise better?"""
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    for held, test in talks.items():
+        pools = {
+            "round-five pool": (
+                {n: d for n, d in talks.items() if n in ROUND_FIVE_POOL and n != held},
+                l2_small,
+            ),
+            "all other talks": ({n: d for n, d in talks.items() if n != held}, l2_all),
+        }
+        for pool, (train, l2) in pools.items():
+            model = fit(train, l2)
+            for variant in ("kw", "nokw"):
+                plain = [(model.logits(f), label) for f, label, v in test if v == variant]
+                hits = [
+                    hybrid(lg, lex, LEXICAL_MARGIN) == label
+                    for (lg, label), lex in zip(plain, lexical[held][variant], strict=True)
+                ]
+                cell = table.setdefault(pool, {}).setdefault(held, {})
+                cell[variant] = round(float(np.mean(hits)), 3)
+    for pool, figures in table.items():
+        mean = np.mean([v for talk in figures.values() for v in talk.values()])
+        print(f"  {pool}: LOTO mean {mean:.3f} {figures}")
+    return table
+
+
+def choose_penalty(
+    talks: dict[str, list[Instance]], lexical: dict[str, dict[str, list[Lexical]]]
+) -> tuple[str, dict[str, dict[str, dict[str, float]]]]:
+    """The L2 penalty whose whole pipeline as shipped (the model, then the clear-words rule
+    of ``suggest.py``: ``LEXICAL_MARGIN``, curated vocabularies only) has the best
+    leave-one-talk-out mean with and without keywords; and the model alone's LOTO per
+    penalty. Round five chose it on the model alone, which favours a penalty (1.0 on eight
+    talks) that the pipeline does not (10: 0.7946 -> 0.7956)."""
+    loto: dict[str, dict[str, dict[str, float]]] = {}
+    pipeline: dict[str, float] = {}
+    for l2 in L2_GRID:
+        figures: dict[str, dict[str, float]] = {}
+        hits: list[float] = []
+        for held, test in talks.items():
+            model = fit({name: data for name, data in talks.items() if name != held}, l2)
+            figures[held] = {v: round(accuracy(model, test, v), 3) for v in VARIANTS}
+            for variant in ("kw", "nokw"):
+                plain = [(model.logits(f), label) for f, label, v in test if v == variant]
+                evidence = lexical[held][variant]
+                hits.append(
+                    float(
+                        np.mean(
+                            [
+                                hybrid(lg, lex, LEXICAL_MARGIN, curated_only=True) == label
+                                for (lg, label), lex in zip(plain, evidence, strict=True)
+                            ]
+                        )
+                    )
+                )
+        loto[str(l2)] = figures
+        pipeline[str(l2)] = float(np.mean(hits))
+        alone = {v: np.mean([f[v] for f in figures.values()]) for v in VARIANTS}
+        print(
+            f"l2={l2:<5} LOTO model alone "
+            + "  ".join(f"{v} {m:.3f}" for v, m in alone.items())
+            + f"; as shipped {pipeline[str(l2)]:.4f}"
+        )
+    return max(pipeline, key=lambda l2: pipeline[l2]), loto
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--dry-run", action="store_true", help="report, do not write the file")
+    parser.add_argument(
+        "--compare-pools",
+        action="store_true",
+        help="also score, leaving one talk out, the round-five training pool against all talks",
+    )
     args = parser.parse_args(argv)
     talks = {name: instances(*talk) for name, talk in dev_talks(args.data_dir).items()}
     print("talks:", {name: len(data) for name, data in talks.items()})
-    loto: dict[str, dict[str, dict[str, float]]] = {}
-    for l2 in L2_GRID:
-        figures: dict[str, dict[str, float]] = {}
-        for held, test in talks.items():
-            model = fit({name: data for name, data in talks.items() if name != held}, l2)
-            figures[held] = {v: round(accuracy(model, test, v), 3) for v in VARIANTS}
-        loto[str(l2)] = figures
-        mean = {v: np.mean([f[v] for f in figures.values()]) for v in VARIANTS}
-        print(f"l2={l2:<5} LOTO " + "  ".join(f"{v} {m:.3f}" for v, m in mean.items()))
-
-    # The talk-averaged agreement with and without keywords: each talk counts once.
-    def score(l2: str) -> float:
-        return float(np.mean([f[v] for f in loto[l2].values() for v in ("kw", "nokw")]))
-
-    best = max(loto, key=score)
+    lexical = {name: lexical_evidence(*talk) for name, talk in dev_talks(args.data_dir).items()}
+    best, loto = choose_penalty(talks, lexical)
     model = fit(talks, float(best))
     live_bonus, curve = choose_live_bonus(talks, float(best))
     print(f"live bonus {live_bonus}; expected agreement by bonus: {curve}")
-    lexical = {name: lexical_evidence(*talk) for name, talk in dev_talks(args.data_dir).items()}
     margin, hybrid_table = choose_margin(talks, lexical, float(best))
-    print(f"chosen hybrid margin {margin} (suggest.py uses LEXICAL_MARGIN = {LEXICAL_MARGIN})")
+    print(
+        f"chosen hybrid {margin!r} (suggest.py: LEXICAL_MARGIN = {LEXICAL_MARGIN}, "
+        "the words decide only with a curated vocabulary)"
+    )
+    if args.compare_pools:
+        compare_pools(talks, lexical, ROUND_FIVE_L2, float(best))
     info = {
         "l2": float(best),
         "live_bonus": live_bonus,
@@ -261,8 +372,8 @@ def main(argv: list[str] | None = None) -> int:
         "live_curve": curve,
         "trained_on": sorted(talks),
         "loto": loto[best],
-        "hybrid_margin": margin,
-        "hybrid_loto": hybrid_table[str(margin)],
+        "hybrid": margin,
+        "hybrid_loto": hybrid_table[margin],
         "note": "refit with benchmarks/fit_topics.py; held-out talks are never read",
     }
     model = LinearModel(model.features, model.scale, model.weights, info)

@@ -6,12 +6,15 @@ hub starts, so the dashboard opens on a large session in one welcome.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from textual.widgets._footer import FooterKey
 
 from fireside.dashboard.table import QuestionTable, _LazyCell
+from fireside.dashboard.widgets import KeysFooter
 from fireside.hub import Hub, HubConfig
 from fireside.room import Question
 from fireside.store import Store, question_write
@@ -69,3 +72,32 @@ async def test_opening_a_large_session_builds_only_the_rows_in_view(
         await pilot.pause()
         assert f"Question number {COUNT} about" in row_text(app, "inbox", COUNT)
         assert built_rows(table) < COUNT // 2
+
+
+async def test_opening_takes_the_startup_heap_out_of_the_collectors_walks(url: str) -> None:
+    """Opening a large session is not slowed by the collector walking every imported
+    object: what exists when the dashboard starts is frozen until it quits."""
+    gc.unfreeze()
+    async with dashboard(url):
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0  # handed back: nothing is kept from the collector
+
+
+async def test_the_footer_is_rebuilt_only_when_the_keys_that_apply_change(url: str) -> None:
+    """The footer's keys stay as they are while nothing changes what applies, and follow
+    the highlighted question when it does."""
+    async with dashboard(url) as (app, pilot):
+        footer = app.dashboard.query_one(KeysFooter)
+        keys = list(footer.query(FooterKey))
+        assert "approve" in [key.action for key in keys]
+        app.dashboard.refresh_bindings()
+        app.dashboard.query_one("#inbox", QuestionTable).focus()
+        await pilot.pause()
+        await pilot.pause()
+        assert list(footer.query(FooterKey)) == keys
+        await pilot.press("tab")  # to the queue, which is empty: no question keys apply
+        await until(
+            pilot,
+            lambda: "approve" not in [key.action for key in footer.query(FooterKey)],
+            what="the question keys to go",
+        )

@@ -12,12 +12,15 @@ CORE_MODULES = [
     "fireside.hub",
     "fireside.store",
     "fireside.room",
+    "fireside.roomdata",
     "fireside.agenda",
     "fireside.writer",
     "fireside.limits",
     "fireside.topics",
     "fireside.export",
+    "fireside.snapshot",
     "fireside.clock",
+    "fireside.clockevents",
     "fireside.clockview",
     "fireside.fdlimit",
     "fireside.logfilter",
@@ -61,3 +64,12 @@ def test_attendee_distribution_depends_on_websockets_and_rich_only() -> None:
     }
     assert names == {"websockets", "rich"}
     assert project["requires-python"] == ">=3.9"
+
+
+def test_dashboard_loads_no_topic_model_qr_or_markdown_code_to_open() -> None:
+    """fireside dashboard opens without loading what only merging, the QR code and the
+    record preview use (the topic models and numpy, segno, markdown-it)."""
+    modules = _imported_after("fireside.dashboard.app")
+    assert "fireside.dashboard.app" in modules
+    assert "fireside.topics" not in modules
+    assert not {m.split(".")[0] for m in modules} & {"numpy", "segno", "markdown_it", "linkify_it"}

@@ -116,6 +116,23 @@ def test_cleaned_text_holds_no_control_sequence(raw: str) -> None:
     assert clean_text(cleaned) == cleaned
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([" ", "  ", "\t", "\n", "\u00a0", "\u3000", "a", "é", "?"])
+        | st.characters(codec="utf-8"),
+        max_size=30,
+    ).map("".join)
+)
+def test_every_run_of_whitespace_becomes_one_space(raw: str) -> None:
+    """A question typed with tabs, newlines or odd spaces is stored with single spaces."""
+    cleaned = clean_text(raw)
+    assert not re.search(r"\s\s|[^\S ]", cleaned)
+    if raw.isprintable():  # nothing to drop: only the spacing may change
+        expected = unicodedata.normalize("NFC", re.sub(r"\s+", " ", raw)).strip()
+        assert cleaned == expected
+
+
 @settings(max_examples=200, deadline=None)
 @given(hostile)
 def test_attendee_client_prints_question_text_literally(raw: str) -> None:

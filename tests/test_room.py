@@ -631,3 +631,17 @@ def test_load_restores_a_room_from_stored_rows(room: Room) -> None:
     assert ask(copy, client="new-client").id == 3
     copy.undo()
     assert copy.questions[2].merged_into is None
+
+
+@pytest.mark.parametrize("kind", sorted(p.ACTION_STATES))
+def test_every_protocol_action_has_its_rule(room: Room, kind: str) -> None:
+    """Each moderator action the protocol lists changes the question and undoes exactly."""
+    target = approved(room, "bo-client", "Where is the code?")
+    question = ask(room) if p.PENDING in p.ACTION_STATES[kind] else approved(room)
+    before = question.row()
+    message = {"question_id": question.id, "text": "Edited?", "topic": "ops", "into": target.id}
+    change = room.act(kind, message, now=T0 + 5)
+    assert change.action is not None and change.action.kind == kind
+    assert room.questions[question.id].row() != before
+    room.undo()
+    assert room.questions[question.id].row() == before

@@ -1,8 +1,9 @@
 """The Textual internals the dashboard relies on are still there, with the same shape.
 
 ``QuestionTable`` overrides ``DataTable._update_dimensions`` and appends rows through
-DataTable's private row stores; ``KeysFooter`` marks ``FooterKey``s. Textual is pinned to
-the tested minor in pyproject.toml; these tests fail first when an upgrade moves them.
+DataTable's private row stores; ``KeysFooter`` marks ``FooterKey``s and skips ``recompose``
+until Footer's private ``_bindings_ready`` says its keys are known. Textual is pinned to the
+tested minor in pyproject.toml; these tests fail first when an upgrade moves them.
 """
 
 from __future__ import annotations
@@ -33,3 +34,15 @@ def test_footer_key_is_where_keys_footer_imports_it() -> None:
     from textual.widgets._footer import FooterKey
 
     assert "action" in inspect.signature(FooterKey.__init__).parameters
+
+
+def test_footer_keeps_the_readiness_flag_and_recompose_keys_footer_overrides() -> None:
+    """The footer rebuilds when its keys change: Footer still marks when its bindings are ready."""
+    from textual.widget import Widget
+    from textual.widgets import Footer
+
+    source = inspect.getsource(Footer)
+    assert "_bindings_ready = reactive(" in source
+    assert "self._bindings_ready = True" in source
+    assert inspect.iscoroutinefunction(Widget.recompose)
+    assert list(inspect.signature(Widget.recompose).parameters) == ["self"]

@@ -490,11 +490,21 @@ def test_topics_explain_shows_what_decided_and_the_words_behind_it(
     out = capsys.readouterr().out.splitlines()
     assert [line for line in out if not line.startswith("    ")] == plain
     first = out[1 : out.index(plain[1])]
-    assert first[0] == "    decided by the agenda's words, unambiguous"
+    # A few keywords a segment are not a lexicon: on such agendas the model decides.
+    assert first[0] == "    decided by the model (words and meaning)"
     assert first[1].startswith("    knives ")
-    assert "whetstone 3" in first[1] and "santoku 3" in first[1] and "features words +" in first[1]
+    assert "whetstone 3" in first[1] and "santoku 3" in first[1]
+    assert "words +" in first[1].split("; features ")[1]
     assert main(["topics", "--agenda", str(agenda), "--explain", "--json", str(questions)]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["topic"] for r in rows] == ["knives", "other"]
     assert rows[1]["explain"]["candidates"][0]["topic"] == "other"
     assert rows[1]["explain"]["candidates"][0]["words"] == [["recording", 3.0]]
+    # With the reference talk's curated vocabulary, unambiguous words decide.
+    questions.write_text("Which GPUs do we need to serve Llama 70B with vLLM?\n")
+    assert main(["topics", "--explain", str(questions)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [
+        "deployment\tWhich GPUs do we need to serve Llama 70B with vLLM?",
+        "    decided by the agenda's words, unambiguous",
+    ]

@@ -138,64 +138,19 @@ def parse_agenda(source: str, name: str = "<agenda>") -> Agenda:
         found = re.search(r"line (\d+)", str(exc))
         line = found.group(1) if found else "1"
         raise AgendaError(f"{name}:{line}: not valid TOML: {exc}") from None
-
-    def fail(field_name: str, problem: str, segment_index: int | None = None) -> AgendaError:
-        line = _field_line(source, field_name, segment_index)
-        where = f"segment {segment_index + 1}, " if segment_index is not None else ""
-        return AgendaError(f"{name}:{line}: {where}field '{field_name}': {problem}")
-
+    fail = _Fail(source, name)
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise fail("title", "a session title is required")
-    starts_at = data.get("starts_at")
-    if isinstance(starts_at, str):
-        try:
-            starts_at = datetime.fromisoformat(starts_at)
-        except ValueError:
-            raise fail("starts_at", f"{starts_at!r} is not an ISO 8601 date and time") from None
-    if starts_at is not None and not isinstance(starts_at, datetime):
-        raise fail("starts_at", "must be a date and time such as 2026-04-14T10:30:00+02:00")
-    if starts_at is not None and starts_at.tzinfo is None:
-        # A time without an offset is the venue's time, which is this machine's local time.
-        # Fixing the offset here means the clock, the database and the export all agree.
-        starts_at = starts_at.astimezone()
+    starts_at = _starts_at(data.get("starts_at"), fail)
     speakers = data.get("speakers", [])
     if not isinstance(speakers, list) or not all(isinstance(s, str) for s in speakers):
         raise fail("speakers", "must be a list of names")
     raw_segments = data.get("segment")
     if not isinstance(raw_segments, list) or not raw_segments:
         raise AgendaError(f"{name}:1: field 'segment': at least one [[segment]] is required")
-
-    segments: list[Segment] = []
     seen: set[str] = set()
-    for index, raw in enumerate(raw_segments):
-        segment_id = raw.get("id")
-        if not isinstance(segment_id, str) or not segment_id.strip():
-            raise fail("id", "every segment needs an id", index)
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", segment_id):
-            raise fail("id", f"{segment_id!r} must be 1-40 letters, digits, _ or -", index)
-        if segment_id in seen or segment_id == "other":
-            raise fail("id", f"{segment_id!r} is used twice (or is the reserved 'other')", index)
-        seen.add(segment_id)
-        seg_title = raw.get("title", segment_id)
-        if not isinstance(seg_title, str):
-            raise fail("title", "must be text", index)
-        try:
-            duration = parse_duration(raw.get("duration"))
-        except ValueError as exc:
-            raise fail("duration", str(exc), index) from None
-        if duration <= 0:
-            raise fail("duration", "must be longer than zero", index)
-        keywords = raw.get("keywords", [])
-        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-            raise fail("keywords", "must be a list of words", index)
-        kind = raw.get("kind", "discussion")
-        if kind not in SEGMENT_KINDS:
-            raise fail("kind", f"{kind!r} must be one of {', '.join(SEGMENT_KINDS)}", index)
-        prompt = raw.get("prompt", "")
-        if not isinstance(prompt, str):
-            raise fail("prompt", "must be text", index)
-        segments.append(Segment(segment_id, seg_title, duration, prompt, tuple(keywords), kind))
+    segments = [_segment(raw, index, seen, fail) for index, raw in enumerate(raw_segments)]
     agenda = Agenda(
         title=title.strip(),
         segments=tuple(segments),
@@ -211,6 +166,71 @@ def parse_agenda(source: str, name: str = "<agenda>") -> Agenda:
             len(segments) - 1,
         )
     return agenda
+
+
+@dataclass(frozen=True)
+class _Fail:
+    """Makes the ``AgendaError`` for a field of one agenda file, naming its line."""
+
+    source: str
+    name: str
+
+    def __call__(
+        self, field_name: str, problem: str, segment_index: int | None = None
+    ) -> AgendaError:
+        line = _field_line(self.source, field_name, segment_index)
+        where = f"segment {segment_index + 1}, " if segment_index is not None else ""
+        return AgendaError(f"{self.name}:{line}: {where}field '{field_name}': {problem}")
+
+
+def _starts_at(value: Any, fail: _Fail) -> datetime | None:
+    """The session's planned start, with an offset, from the agenda's ``starts_at``."""
+    if value is None:
+        return None
+    starts_at = value
+    if isinstance(value, str):
+        try:
+            starts_at = datetime.fromisoformat(value)
+        except ValueError:
+            raise fail("starts_at", f"{value!r} is not an ISO 8601 date and time") from None
+    if not isinstance(starts_at, datetime):
+        raise fail("starts_at", "must be a date and time such as 2026-04-14T10:30:00+02:00")
+    if starts_at.tzinfo is None:
+        # A time without an offset is the venue's time, which is this machine's local time.
+        # Fixing the offset here means the clock, the database and the export all agree.
+        starts_at = starts_at.astimezone()
+    return starts_at
+
+
+def _segment(raw: Any, index: int, seen: set[str], fail: _Fail) -> Segment:
+    """One ``[[segment]]`` table, checked; its id is added to ``seen`` (ids are unique)."""
+    segment_id = raw.get("id")
+    if not isinstance(segment_id, str) or not segment_id.strip():
+        raise fail("id", "every segment needs an id", index)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", segment_id):
+        raise fail("id", f"{segment_id!r} must be 1-40 letters, digits, _ or -", index)
+    if segment_id in seen or segment_id == "other":
+        raise fail("id", f"{segment_id!r} is used twice (or is the reserved 'other')", index)
+    seen.add(segment_id)
+    seg_title = raw.get("title", segment_id)
+    if not isinstance(seg_title, str):
+        raise fail("title", "must be text", index)
+    try:
+        duration = parse_duration(raw.get("duration"))
+    except ValueError as exc:
+        raise fail("duration", str(exc), index) from None
+    if duration <= 0:
+        raise fail("duration", "must be longer than zero", index)
+    keywords = raw.get("keywords", [])
+    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+        raise fail("keywords", "must be a list of words", index)
+    kind = raw.get("kind", "discussion")
+    if kind not in SEGMENT_KINDS:
+        raise fail("kind", f"{kind!r} must be one of {', '.join(SEGMENT_KINDS)}", index)
+    prompt = raw.get("prompt", "")
+    if not isinstance(prompt, str):
+        raise fail("prompt", "must be text", index)
+    return Segment(segment_id, seg_title, duration, prompt, tuple(keywords), kind)
 
 
 def plan_rows(agenda: Agenda) -> list[dict[str, Any]]:

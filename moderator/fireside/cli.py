@@ -9,6 +9,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
@@ -125,29 +126,35 @@ def _subcommands(
     return parser.add_subparsers(dest=dest, metavar="COMMAND", required=True)
 
 
-def _command(
-    commands: Subcommands[argparse.ArgumentParser],
-    name: str,
-    func: Callable[[argparse.Namespace], int] | None,
-    *,
-    summary: str,
-    description: str,
-    epilog: str,
-) -> argparse.ArgumentParser:
-    """Add a subcommand: its line in the list, its help (examples kept as written), its body."""
+@dataclass(frozen=True)
+class _Command:
+    """One subcommand: its line in the list, its help (examples kept as written), its body
+    (``None`` for a command of commands), and what adds its own arguments."""
+
+    name: str
+    func: Callable[[argparse.Namespace], int] | None
+    summary: str
+    description: str
+    epilog: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+
+
+def _add(commands: Subcommands[argparse.ArgumentParser], command: _Command) -> None:
+    """Add ``command`` to ``commands``, with its help and its arguments."""
     parser = commands.add_parser(
-        name,
-        help=summary,
-        description=description,
-        epilog=epilog,
+        command.name,
+        help=command.summary,
+        description=command.description,
+        epilog=command.epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    if func is not None:
-        parser.set_defaults(func=func)
-    return parser
+    if command.func is not None:
+        parser.set_defaults(func=command.func)
+    command.arguments(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``fireside`` parser, with the commands of ``_COMMANDS`` in the order listed."""
     parser = argparse.ArgumentParser(
         prog="fireside",
         description="Run the live part of a talk: audience questions, moderation, "
@@ -156,29 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fireside {__version__}")
     commands = _subcommands(parser, "command")
+    for command in _COMMANDS:
+        _add(commands, command)
+    return parser
 
-    serve = _command(
-        commands,
-        "serve",
-        cmd_serve,
-        summary="run the hub alone, headless (for a server)",
-        description="Run the hub without a dashboard. It logs to stderr (each line starts "
-        "with the time in ISO 8601 with its UTC offset) and stops cleanly on SIGINT or "
-        "SIGTERM, closing connections with code 1001 so clients reconnect.",
-        epilog=EPILOG_SERVE,
-    )
-    add_hub_options(serve)
 
-    run = _command(
-        commands,
-        "run",
-        cmd_run,
-        summary="start the hub and open the moderator's dashboard on it (the everyday command)",
-        description="Start the hub in-process and open the dashboard on it, over loopback. "
-        "The hub's log goes to <db stem>.log beside the database (--db talk.db: talk.log); "
-        "its lines start with the time in ISO 8601 with its UTC offset.",
-        epilog=EPILOG_RUN,
-    )
+def _run_arguments(run: argparse.ArgumentParser) -> None:
     add_hub_options(run)
     run.add_argument(
         "--demo",
@@ -188,16 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="add N simulated attendees who arrive over a minute, ask and vote",
     )
 
-    dashboard = _command(
-        commands,
-        "dashboard",
-        cmd_dashboard,
-        summary="open the dashboard on a hub that runs elsewhere",
-        description="Open the moderator's dashboard on a running hub. If the hub refuses "
-        "the token, the dashboard says why and asks for it again; giving up (esc) exits "
-        "with status 1.",
-        epilog=EPILOG_DASHBOARD,
-    )
+
+def _dashboard_arguments(dashboard: argparse.ArgumentParser) -> None:
     dashboard.add_argument("url", metavar="URL", help=URL_HELP)
     dashboard.add_argument(
         "--token",
@@ -211,48 +193,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="trust this CA for wss:// (default: the system's CAs)",
     )
 
-    stage = _command(
-        commands,
-        "stage",
-        cmd_stage,
-        summary="a read-only, large-type screen for the speakers",
-        description="Show the current segment, the time left and the question on air, "
-        "in large type, for the speakers.",
-        epilog=EPILOG_STAGE,
-    )
+
+def _stage_arguments(stage: argparse.ArgumentParser) -> None:
     stage.add_argument("url", metavar="URL", help=URL_HELP)
 
-    agenda = _command(
-        commands,
-        "agenda",
-        None,
-        summary="work with agenda files",
-        description="Work with agenda files.",
-        epilog=EPILOG_AGENDA,
-    )
-    agenda_commands = _subcommands(agenda, "agenda_command")
-    check = _command(
-        agenda_commands,
-        "check",
-        cmd_agenda_check,
-        summary="validate an agenda file and print its plan",
-        description="Validate an agenda file and print its plan: segments, durations and "
-        "start times (when starts_at is given). Exits 2 with the line and field of the "
-        "first problem.",
-        epilog=EPILOG_AGENDA,
-    )
+
+def _agenda_arguments(agenda: argparse.ArgumentParser) -> None:
+    """``fireside agenda`` takes a command of its own: ``check``."""
+    _add(_subcommands(agenda, "agenda_command"), _AGENDA_CHECK)
+
+
+def _agenda_check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("file", type=Path, metavar="FILE", help="the agenda TOML file")
 
-    export = _command(
-        commands,
-        "export",
-        cmd_export,
-        summary="write the session's record as Markdown",
-        description="Write the record of the session as CommonMark: agenda with planned and "
-        "actual times, the questions discussed in each segment, questions by topic, the "
-        "unanswered ones for follow-up, and counts of rejected and merged ones.",
-        epilog=EPILOG_EXPORT,
-    )
+
+def _export_arguments(export: argparse.ArgumentParser) -> None:
     add_db_option(export, "the session's database")
     export.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: standard output)"
@@ -268,15 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--include-pending", action="store_true", help="also list questions that were never triaged"
     )
 
-    topics = _command(
-        commands,
-        "topics",
-        cmd_topics,
-        summary="suggest the agenda topic of each question in a text file",
-        description="Print the suggested topic (agenda segment id, or 'other') for each line "
-        "of a plain-text file, and which earlier line asks the same thing.",
-        epilog=EPILOG_TOPICS,
-    )
+
+def _topics_arguments(topics: argparse.ArgumentParser) -> None:
     add_agenda_option(topics)
     topics.add_argument(
         "--json",
@@ -292,7 +240,88 @@ def build_parser() -> argparse.ArgumentParser:
     topics.add_argument(
         "file", type=Path, metavar="QUESTIONS_FILE", help="a plain-text file, one question per line"
     )
-    return parser
+
+
+_AGENDA_CHECK = _Command(
+    "check",
+    cmd_agenda_check,
+    summary="validate an agenda file and print its plan",
+    description="Validate an agenda file and print its plan: segments, durations and "
+    "start times (when starts_at is given). Exits 2 with the line and field of the "
+    "first problem.",
+    epilog=EPILOG_AGENDA,
+    arguments=_agenda_check_arguments,
+)
+
+# Every command, in the order ``fireside --help`` lists them.
+_COMMANDS = (
+    _Command(
+        "serve",
+        cmd_serve,
+        summary="run the hub alone, headless (for a server)",
+        description="Run the hub without a dashboard. It logs to stderr (each line starts "
+        "with the time in ISO 8601 with its UTC offset) and stops cleanly on SIGINT or "
+        "SIGTERM, closing connections with code 1001 so clients reconnect.",
+        epilog=EPILOG_SERVE,
+        arguments=add_hub_options,
+    ),
+    _Command(
+        "run",
+        cmd_run,
+        summary="start the hub and open the moderator's dashboard on it (the everyday command)",
+        description="Start the hub in-process and open the dashboard on it, over loopback. "
+        "The hub's log goes to <db stem>.log beside the database (--db talk.db: talk.log); "
+        "its lines start with the time in ISO 8601 with its UTC offset.",
+        epilog=EPILOG_RUN,
+        arguments=_run_arguments,
+    ),
+    _Command(
+        "dashboard",
+        cmd_dashboard,
+        summary="open the dashboard on a hub that runs elsewhere",
+        description="Open the moderator's dashboard on a running hub. If the hub refuses "
+        "the token, the dashboard says why and asks for it again; giving up (esc) exits "
+        "with status 1.",
+        epilog=EPILOG_DASHBOARD,
+        arguments=_dashboard_arguments,
+    ),
+    _Command(
+        "stage",
+        cmd_stage,
+        summary="a read-only, large-type screen for the speakers",
+        description="Show the current segment, the time left and the question on air, "
+        "in large type, for the speakers.",
+        epilog=EPILOG_STAGE,
+        arguments=_stage_arguments,
+    ),
+    _Command(
+        "agenda",
+        None,
+        summary="work with agenda files",
+        description="Work with agenda files.",
+        epilog=EPILOG_AGENDA,
+        arguments=_agenda_arguments,
+    ),
+    _Command(
+        "export",
+        cmd_export,
+        summary="write the session's record as Markdown",
+        description="Write the record of the session as CommonMark: agenda with planned and "
+        "actual times, the questions discussed in each segment, questions by topic, the "
+        "unanswered ones for follow-up, and counts of rejected and merged ones.",
+        epilog=EPILOG_EXPORT,
+        arguments=_export_arguments,
+    ),
+    _Command(
+        "topics",
+        cmd_topics,
+        summary="suggest the agenda topic of each question in a text file",
+        description="Print the suggested topic (agenda segment id, or 'other') for each line "
+        "of a plain-text file, and which earlier line asks the same thing.",
+        epilog=EPILOG_TOPICS,
+        arguments=_topics_arguments,
+    ),
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,12 +23,17 @@ Decisions recorded here, where the next reader will look:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from fireside_ask import protocol as p
 from fireside_ask.text import clean_name, clean_text
+
+from .roomdata import Action, Change, Question
+
+# The records live in roomdata; they are imported from here too, beside the rules.
+__all__ = ["MAX_TOPIC_CHARS", "Action", "Change", "Question", "Room", "RoomError"]
 
 MAX_TOPIC_CHARS = 40
 
@@ -44,77 +49,31 @@ class RoomError(Exception):
         """Seconds until a ``rate_limited`` request may succeed (sent as ``retry_after``)."""
 
 
-@dataclass
-class Question:
-    """One audience question and everything the moderator has done to it."""
-
-    id: int
-    client_id: str
-    request_id: str
-    text: str
-    original_text: str
-    state: str
-    created_at: float
-    name: str | None = None
-    segment: str | None = None
-    """Agenda segment running when it arrived."""
-    pinned: bool = False
-    topic: str | None = None
-    """Topic set by the moderator; it wins over any suggestion."""
-    merged_into: int | None = None
-    approved_at: float | None = None
-    on_air_at: float | None = None
-    on_air_segment: str | None = None
-    answered_at: float | None = None
-    suggested_topic: str | None = None
-    """Topic suggested on arrival (a segment id or ``other``); ``topic`` wins over it."""
-    suggestion_words: str | None = None
-    """The words that made the suggestion, space-separated: why it was suggested."""
-    duplicate_of: int | None = None
-    """An earlier question that seems to ask the same thing (a hint; never merged alone)."""
-
-    @property
-    def public(self) -> bool:
-        """Whether every attendee may see it."""
-        return self.state in p.PUBLIC_STATES and self.merged_into is None
-
-    def row(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+# How an action's refusal names it: "#3 is answered and cannot be approved."
+_VERBS = {
+    "approve": "approved",
+    "reject": "rejected",
+    "on_air": "put on air",
+    "answered": "marked answered",
+    "merge": "merged",
+}
 
 
 @dataclass
-class Action:
-    """One moderator action, with the questions it touched before and after."""
+class _Step:
+    """One moderator action under way: its question and message, and what it has touched."""
 
-    id: int
-    kind: str
-    at: float
-    question_id: int
-    before: list[dict[str, Any]]
-    after: list[dict[str, Any]]
-    undone: bool = False
+    question: Question
+    message: Mapping[str, Any]
+    now: float
+    segment: str | None
+    touched: dict[int, Question] = field(default_factory=dict)
+    """Each question the action changes, as it was before (for undo), in the order touched."""
 
-    def summary(self) -> p.UndoSummary:
-        return {"action_id": self.id, "kind": self.kind, "question_id": self.question_id}
-
-
-@dataclass
-class Change:
-    """What one request changed: the hub persists it, then announces it."""
-
-    questions: list[Question] = field(default_factory=list)
-    """Questions whose row changed, in their new form."""
-    previous: dict[int, Question] = field(default_factory=dict)
-    """The same questions as they were, for visibility changes."""
-    action: Action | None = None
-    votes: list[tuple[int, str, bool]] = field(default_factory=list)
-    """(question_id, client_id, up) vote rows to write."""
-    vote_counts: set[int] = field(default_factory=set)
-    """Questions whose count changed."""
-    created: set[int] = field(default_factory=set)
-    """Ids of questions this change creates (stored with a plain insert, never a replace)."""
-    undo: bool = False
-    """Whether ``action`` is an existing action being undone rather than a new one."""
+    def touch(self, target: Question) -> Question:
+        """Keep ``target`` as it was before this action first changed it; return it."""
+        self.touched.setdefault(target.id, dataclasses.replace(target))
+        return target
 
 
 class Room:
@@ -306,91 +265,38 @@ class Room:
 
         The message's fields are already of their declared kinds (the decoder refused any
         other); it becomes undoable. Which states each action applies to is
-        ``protocol.ACTION_STATES``.
+        ``protocol.ACTION_STATES``; what each does is its method in ``_ACTIONS``.
         """
         question = self.get(message.get("question_id"))
+        self._check_action(kind, question)
+        step = _Step(question, message, now, segment)
+        self._ACTIONS[kind](self, step)
+        return self._record(kind, step)
+
+    def _check_action(self, kind: str, question: Question) -> None:
+        """Refuse an action on a merged question, an unknown action, or one the state forbids."""
         if question.merged_into is not None:
             raise RoomError(
                 p.INVALID_STATE,
                 f"#{question.id} was merged into #{question.merged_into}; act on that one.",
             )
-        touched: dict[int, Question] = {}
-
-        def touch(target: Question) -> Question:
-            touched.setdefault(target.id, dataclasses.replace(target))
-            return target
-
-        verbs = {"approve": "approved", "reject": "rejected", "on_air": "put on air"}
-        verbs.update(answered="marked answered", merge="merged")
         if kind not in p.ACTION_STATES:
             raise RoomError(p.UNKNOWN_TYPE, f"Unknown moderator action {kind!r}.")
         if question.state not in p.ACTION_STATES[kind]:
             raise RoomError(
                 p.INVALID_STATE,
                 f"#{question.id} is {question.state.replace('_', ' ')} and cannot be "
-                f"{verbs.get(kind, 'changed')}.",
+                f"{_VERBS.get(kind, 'changed')}.",
             )
 
-        if kind == "approve":
-            touch(question)
-            question.state, question.approved_at = p.APPROVED, now
-        elif kind == "reject":
-            touch(question)
-            question.state = p.REJECTED
-            question.pinned = False
-        elif kind == "on_air":
-            current = self.on_air()
-            if current is not None and current.id != question.id:
-                touch(current)
-                current.state, current.answered_at = p.ANSWERED, now
-            touch(question)
-            if question.approved_at is None:
-                question.approved_at = now
-            question.state, question.on_air_at = p.ON_AIR, now
-            question.on_air_segment, question.answered_at = segment, None
-        elif kind == "answered":
-            touch(question)
-            question.state, question.answered_at = p.ANSWERED, now
-        elif kind in ("pin", "edit", "topic", "merge"):
-            if kind == "pin":
-                pinned = message.get("pinned", not question.pinned)
-                touch(question)
-                question.pinned = pinned
-            elif kind == "edit":
-                text = self.check_text(message.get("text"))
-                touch(question)
-                question.text = text
-            elif kind == "topic":
-                topic = message.get("topic")
-                topic = clean_text(topic)[:MAX_TOPIC_CHARS] if topic else None
-                touch(question)
-                question.topic = topic or None
-            else:
-                target = self.get(message.get("into"))
-                if target.id == question.id:
-                    raise RoomError(p.INVALID_STATE, "A question cannot be merged into itself.")
-                if target.merged_into is not None:
-                    raise RoomError(
-                        p.INVALID_STATE,
-                        f"#{target.id} was merged into #{target.merged_into}; merge into that one.",
-                    )
-                if target.state not in p.MERGE_INTO_STATES:
-                    # Merging into a question nobody approved would publish it by the way.
-                    raise RoomError(
-                        p.INVALID_STATE,
-                        f"#{target.id} is {target.state}: approve it first, or merge it into "
-                        f"#{question.id} instead.",
-                    )
-                touch(question)
-                touch(target)
-                question.merged_into, question.pinned = target.id, False
-                self._reindex()
-
+    def _record(self, kind: str, step: _Step) -> Change:
+        """Make the action undoable and say what it changed."""
+        touched = step.touched
         action = Action(
             id=self.next_action_id,
             kind=kind,
-            at=now,
-            question_id=question.id,
+            at=step.now,
+            question_id=step.question.id,
             before=[q.row() for q in touched.values()],
             after=[self.questions[qid].row() for qid in touched],
         )
@@ -402,8 +308,79 @@ class Room:
             action=action,
         )
         if kind == "merge":
-            change.vote_counts.add(self.root(question.id))
+            change.vote_counts.add(self.root(step.question.id))
         return change
+
+    def _approve(self, step: _Step) -> None:
+        question = step.touch(step.question)
+        question.state, question.approved_at = p.APPROVED, step.now
+
+    def _reject(self, step: _Step) -> None:
+        question = step.touch(step.question)
+        question.state = p.REJECTED
+        question.pinned = False
+
+    def _on_air(self, step: _Step) -> None:
+        current = self.on_air()
+        if current is not None and current.id != step.question.id:
+            step.touch(current)
+            current.state, current.answered_at = p.ANSWERED, step.now
+        question = step.touch(step.question)
+        if question.approved_at is None:
+            question.approved_at = step.now
+        question.state, question.on_air_at = p.ON_AIR, step.now
+        question.on_air_segment, question.answered_at = step.segment, None
+
+    def _answered(self, step: _Step) -> None:
+        question = step.touch(step.question)
+        question.state, question.answered_at = p.ANSWERED, step.now
+
+    def _pin(self, step: _Step) -> None:
+        pinned = step.message.get("pinned", not step.question.pinned)
+        step.touch(step.question).pinned = pinned
+
+    def _edit(self, step: _Step) -> None:
+        text = self.check_text(step.message.get("text"))
+        step.touch(step.question).text = text
+
+    def _topic(self, step: _Step) -> None:
+        topic = step.message.get("topic")
+        topic = clean_text(topic)[:MAX_TOPIC_CHARS] if topic else None
+        step.touch(step.question).topic = topic or None
+
+    def _merge(self, step: _Step) -> None:
+        question = step.question
+        target = self.get(step.message.get("into"))
+        if target.id == question.id:
+            raise RoomError(p.INVALID_STATE, "A question cannot be merged into itself.")
+        if target.merged_into is not None:
+            raise RoomError(
+                p.INVALID_STATE,
+                f"#{target.id} was merged into #{target.merged_into}; merge into that one.",
+            )
+        if target.state not in p.MERGE_INTO_STATES:
+            # Merging into a question nobody approved would publish it by the way.
+            raise RoomError(
+                p.INVALID_STATE,
+                f"#{target.id} is {target.state}: approve it first, or merge it into "
+                f"#{question.id} instead.",
+            )
+        step.touch(question)
+        step.touch(target)
+        question.merged_into, question.pinned = target.id, False
+        self._reindex()
+
+    # One method an action; its keys are protocol.ACTION_STATES's (a test holds them equal).
+    _ACTIONS: ClassVar[Mapping[str, Callable[[Room, _Step], None]]] = {
+        "approve": _approve,
+        "reject": _reject,
+        "on_air": _on_air,
+        "answered": _answered,
+        "pin": _pin,
+        "edit": _edit,
+        "topic": _topic,
+        "merge": _merge,
+    }
 
     def undo(self) -> Change:
         """Undo the latest moderator action that is not undone yet."""

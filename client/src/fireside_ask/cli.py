@@ -142,35 +142,45 @@ def _ssl_context(url: str, cafile: str | None) -> ssl_module.SSLContext | None:
         ) from None
 
 
-def _run(args: argparse.Namespace) -> int:
+def _hub_url(given: str | None, *, may_prompt: bool) -> str:
+    """The hub's websocket URL: from the argument, $FIRESIDE_HUB, or asked for at a terminal."""
     from .protocol import normalize_url
 
-    target = args.url or os.environ.get(URL_ENV, "")
+    target = given or os.environ.get(URL_ENV, "")
+    if not target.strip():
+        if not may_prompt or not sys.stdin.isatty():
+            raise UsageError(
+                "which hub? Give its address, e.g. fireside-ask 192.168.1.20"
+            )
+        target = input("Hub address (as the speaker showed it, e.g. 192.168.1.20): ")
+    try:
+        return normalize_url(target)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _attendee_name(given: str | None) -> str | None:
+    """The --name as the hub would store it, or None to stay anonymous."""
+    if not given:
+        return None
+    from .protocol import MAX_NAME_CHARS
+    from .text import clean_name
+
+    return clean_name(given, MAX_NAME_CHARS) or None
+
+
+def _run(args: argparse.Namespace) -> int:
     oneshot = (
         args.ask is not None
         or args.list
         or args.vote is not None
         or args.unvote is not None
     )
-    if not target.strip():
-        if oneshot or not sys.stdin.isatty():
-            raise UsageError(
-                "which hub? Give its address, e.g. fireside-ask 192.168.1.20"
-            )
-        target = input("Hub address (as the speaker showed it, e.g. 192.168.1.20): ")
-    try:
-        url = normalize_url(target)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    url = _hub_url(args.url, may_prompt=not oneshot)
     if not args.timeout > 0:
         raise UsageError("--timeout must be more than 0 seconds.")
     ssl = _ssl_context(url, args.cafile)
-    name = None
-    if args.name:
-        from .protocol import MAX_NAME_CHARS
-        from .text import clean_name
-
-        name = clean_name(args.name, MAX_NAME_CHARS) or None
+    name = _attendee_name(args.name)
 
     import asyncio
 

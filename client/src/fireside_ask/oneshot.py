@@ -14,8 +14,8 @@ from collections.abc import Awaitable
 from typing import Any
 
 from .render import make_console, question_lines, safe, vote_message
-from .session import NotAHub, Session, Unreachable
-from .state import Message
+from .session import NotAHub, Session, Unreachable, finish
+from .state import HubState, Message
 
 #: Refused connections in a row before a one-shot command gives up.
 REFUSED_ATTEMPTS = 3
@@ -92,34 +92,40 @@ async def run_oneshot(
             ack: Message = await _until(
                 session, runner, request.future, deadline, timeout
             )
-            print(f"#{ack.get('question_id')}", flush=True)
-            if session.state.ended:
-                # stdout stays "#ID" alone, for scripts; the note is for the person.
-                print(
-                    "fireside-ask: note: the session has ended; the speakers may follow "
-                    "up on your question afterwards.",
-                    file=sys.stderr,
-                    flush=True,
-                )
+            _print_asked(ack, ended=session.state.ended)
         elif vote is not None:
             request = session.vote(vote, up)
             ack = await _until(session, runner, request.future, deadline, timeout)
             print(vote_message(vote, up, ack, take_back="--unvote"), flush=True)
         else:
-            console = make_console()
-            lines = list(question_lines(session.state))
-            for line in lines:
-                console.print(line, soft_wrap=True)
-            if not lines:
-                title = safe(session.state.title, 120)
-                print(
-                    f"No questions yet{' in ' + title if title else ''}.",
-                    file=sys.stderr,
-                )
+            _print_list(session.state)
         return 0
     finally:
-        await session.close()
-        runner.cancel()
-        await asyncio.wait({runner})
-        if not runner.cancelled():
-            runner.exception()  # already reported above; retrieve it so asyncio stays quiet
+        await finish(session, runner)
+
+
+def _print_asked(ack: Message, *, ended: bool) -> None:
+    """Print the new question's number, and a note if the session has ended."""
+    print(f"#{ack.get('question_id')}", flush=True)
+    if ended:
+        # stdout stays "#ID" alone, for scripts; the note is for the person.
+        print(
+            "fireside-ask: note: the session has ended; the speakers may follow "
+            "up on your question afterwards.",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _print_list(state: HubState) -> None:
+    """Print the questions on the list, or say on stderr that there are none yet."""
+    console = make_console()
+    lines = list(question_lines(state))
+    for line in lines:
+        console.print(line, soft_wrap=True)
+    if not lines:
+        title = safe(state.title, 120)
+        print(
+            f"No questions yet{' in ' + title if title else ''}.",
+            file=sys.stderr,
+        )

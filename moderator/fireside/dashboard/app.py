@@ -7,6 +7,7 @@ The app owns the link to the hub and the model; ``DashboardScreen`` (``view.py``
 
 from __future__ import annotations
 
+import gc
 import ssl
 import time
 from collections.abc import Callable, Iterable
@@ -25,9 +26,10 @@ from .messages import HubMessage, LinkStatus
 from .model import Model
 from .screen import DashboardScreen
 from .screens import TokenPromptScreen
+from .settings import DashboardSettings
 from .theme import HIGH_CONTRAST
 
-__all__ = ["DashboardApp", "DashboardScreen", "make_app"]
+__all__ = ["DashboardApp", "DashboardScreen", "DashboardSettings", "make_app"]
 
 
 class DashboardApp(App[None]):
@@ -40,26 +42,14 @@ class DashboardApp(App[None]):
         self,
         url: str,
         token: str | None,
+        settings: DashboardSettings | None = None,
         *,
-        join_command: str = "",
-        join_url: str = "",
-        quit_question: str = "Quit the dashboard? The hub keeps running.",
-        max_chars: int = p.MAX_QUESTION_CHARS,
         monotonic: Callable[[], float] = time.monotonic,
         ssl_context: ssl.SSLContext | None = None,
-        record_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.url = url
-        self.join_command = join_command
-        """What the header tells attendees to type; empty: what the hub says, else ``url``."""
-        self.join_url = join_url
-        """The attendee page's address (header and QR code); empty: what the hub says."""
-        self.quit_question = quit_question
-        self.max_chars = max_chars
-        """Longest question text the hub accepts (the edit box keeps to it)."""
-        self.record_dir = record_dir
-        """Where the record goes: beside the database for fireside run, else here."""
+        self.settings = settings or DashboardSettings()
         self.record_written: Path | None = None
         """The last record written, so the command can say where it went after quitting."""
         self.model = Model(monotonic=monotonic)
@@ -76,11 +66,12 @@ class DashboardApp(App[None]):
 
     def record_path(self, reply: dict[str, Any]) -> Path:
         """Where the record of ``reply`` goes (see ``record.record_path``)."""
-        return record.record_path(reply, self.model, self.record_dir)
+        return record.record_path(reply, self.model, self.settings.record_dir)
 
     async def write_record(self) -> Path | None:
         """Ask the hub for the record and write it; remember where it went."""
-        path = await record.write_record(self.link, self.model, self.record_dir, self.notify)
+        directory = self.settings.record_dir
+        path = await record.write_record(self.link, self.model, directory, self.notify)
         if path is not None:
             self.record_written = path
         return path
@@ -89,7 +80,21 @@ class DashboardApp(App[None]):
         return DashboardScreen(self.model)
 
     def on_mount(self) -> None:
+        # Opening a session of 5,000 questions makes enough long-lived objects to set off
+        # full collections, each walking every object of the process: the imported
+        # modules (about 100,000 objects before the first question) and, under fireside
+        # run, the hub's room; two such walks were a third of opening. What exists now
+        # lives as long as the dashboard: out of the collector's walks until it quits
+        # (after a young collection, so that little fresh garbage is frozen with it).
+        gc.collect(1)
+        gc.freeze()
         self.run_worker(self.link.run(), name="hub-link", group="connect", exclusive=True)
+
+    def on_unmount(self) -> None:
+        # Handed back when the dashboard quits, so that what it kept alive and is garbage
+        # now (tests and benchmarks open many in one process) is collected, not leaked.
+        # The hub's GcFreezer may also thaw everything earlier: harmless.
+        gc.unfreeze()
 
     @property
     def dashboard(self) -> DashboardScreen:
@@ -157,6 +162,18 @@ class DashboardApp(App[None]):
             )
 
 
-def make_app(url: str, token: str | None, **options: Any) -> DashboardApp:
-    """Build the dashboard (used by ``fireside run``, ``fireside dashboard`` and tests)."""
-    return DashboardApp(url, token, **options)
+def make_app(
+    url: str,
+    token: str | None,
+    *,
+    monotonic: Callable[[], float] = time.monotonic,
+    ssl_context: ssl.SSLContext | None = None,
+    **settings: Any,
+) -> DashboardApp:
+    """Build the dashboard (used by ``fireside run``, ``fireside dashboard`` and tests).
+
+    ``settings`` are ``DashboardSettings``' fields (``join_command=``, ``record_dir=``...).
+    """
+    return DashboardApp(
+        url, token, DashboardSettings(**settings), monotonic=monotonic, ssl_context=ssl_context
+    )

@@ -1,4 +1,4 @@
-"""The dashboard's keys: one table with id, description and tooltip.
+"""The dashboard's keys: ``KEYS``, one row a key, and ``TOOLTIPS``, what each does.
 
 The footer, the help screen (``?``) and the command palette are all generated from
 ``KEYS``, so a key is described once and a keymap can remap it by its id.
@@ -16,148 +16,94 @@ hub's own table, plus viewing, which applies to any question."""
 
 CLOCK_KEYS = Binding.Group("Clock")
 
+SYMBOLS = {
+    "enter": "⏎",
+    "space": "␣",
+    "plus": "+",
+    "minus": "-",
+    "slash": "/",
+    "question_mark": "?",
+}
+"""How the footer, the help screen and the palette show the keys Textual names by a word."""
+
+TOOLTIPS = {
+    "approve": "Approve the highlighted question: everyone can see and vote on it",
+    "reject": "Reject it: only moderators see it again",
+    "on_air": "Put it on air; the question on air before is marked answered",
+    "answered": "Mark the question on air answered (else the highlighted one)",
+    "pin": "Pin or unpin: pinned questions lead the queue",
+    "edit": "Edit the text; the original is kept",
+    "topic": "Set the topic (agenda segment)",
+    "merge": "Merge into another question: votes add up, both texts are kept",
+    "undo": "Undo the last moderator action",
+    "view": "Read the highlighted question in full, with its hints and original",
+    "next": "Next segment (starts the clock before the session)",
+    "back": "Back one segment; its time continues where it stopped",
+    "pause": "Start, pause or resume the clock",
+    "extend": "Give the current segment one more minute",
+    "shorten": "Take one minute off the current segment",
+    "record": "Preview the session's Markdown record; w writes it beside the database",
+    "topics": "Questions grouped by topic, with counts; enter jumps to one",
+    "sort": "Sort the queue by votes, time or topic",
+    "filter": "Show only questions containing some text",
+    "token": "Show the moderator token (masked until you ask) for a co-moderator",
+    "join-qr": "Show the attendee page's address as a QR code, to project for phones",
+    "help": "Show every key",
+    "quit": "Quit (asks first)",
+}
+"""What each key does, by its id: the help screen (``?``) and the command palette show it."""
+
+FOOTER = True
+"""For ``_key``'s ``show``: the footer offers the key (when it applies)."""
+
+
+def _key(
+    key: str,
+    action: str,
+    description: str,
+    show: bool = False,
+    *,
+    id: str = "",
+    group: Binding.Group | None = None,
+) -> Binding:
+    """One row of ``KEYS``; its ``id`` (what a keymap remaps) is the action's unless given."""
+    id = id or action
+    return Binding(
+        key,
+        action,
+        description,
+        show=show,
+        key_display=SYMBOLS.get(key),
+        tooltip=TOOLTIPS[id],
+        id=id,
+        group=group,
+    )
+
+
+# The footer (which hides the keys that do not apply to the highlighted question), the
+# help screen and the command palette list the keys in this order.
 KEYS: list[Binding] = [
-    Binding(
-        "a",
-        "approve",
-        "Approve",
-        id="approve",
-        tooltip="Approve the highlighted question: everyone can see and vote on it",
-    ),
-    Binding(
-        "r", "reject", "Reject", id="reject", tooltip="Reject it: only moderators see it again"
-    ),
-    Binding(
-        "enter",
-        "on_air",
-        "On air",
-        key_display="⏎",
-        id="on_air",
-        tooltip="Put it on air; the question on air before is marked answered",
-    ),
-    Binding(
-        "d",
-        "answered",
-        "Done",
-        id="answered",
-        tooltip="Mark the question on air answered (else the highlighted one)",
-    ),
-    Binding("p", "pin", "Pin", id="pin", tooltip="Pin or unpin: pinned questions lead the queue"),
-    Binding("e", "edit", "Edit", id="edit", tooltip="Edit the text; the original is kept"),
-    Binding("t", "topic", "Topic", id="topic", tooltip="Set the topic (agenda segment)"),
-    Binding(
-        "m",
-        "merge",
-        "Merge",
-        id="merge",
-        tooltip="Merge into another question: votes add up, both texts are kept",
-    ),
-    Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last moderator action"),
-    Binding(
-        "v",
-        "view",
-        "Full text",
-        id="view",
-        show=False,
-        tooltip="Read the highlighted question in full, with its hints and original",
-    ),
-    Binding(
-        "n",
-        "clock('next')",
-        "Next segment",
-        id="next",
-        show=False,
-        group=CLOCK_KEYS,
-        tooltip="Next segment (starts the clock before the session)",
-    ),
-    Binding(
-        "b",
-        "clock('back')",
-        "Back one segment",
-        id="back",
-        show=False,
-        group=CLOCK_KEYS,
-        tooltip="Back one segment; its time continues where it stopped",
-    ),
-    Binding(
-        "space",
-        "clock('toggle')",
-        "Pause or resume",
-        key_display="␣",
-        id="pause",
-        show=False,
-        group=CLOCK_KEYS,
-        tooltip="Start, pause or resume the clock",
-    ),
-    Binding(
-        "plus",
-        "adjust(60)",
-        "Extend one minute",
-        key_display="+",
-        id="extend",
-        show=False,
-        group=CLOCK_KEYS,
-        tooltip="Give the current segment one more minute",
-    ),
-    Binding(
-        "minus",
-        "adjust(-60)",
-        "Shorten one minute",
-        key_display="-",
-        id="shorten",
-        show=False,
-        group=CLOCK_KEYS,
-        tooltip="Take one minute off the current segment",
-    ),
-    Binding(
-        "x",
-        "record",
-        "Record",
-        id="record",
-        show=False,
-        tooltip="Preview the session's Markdown record; w writes it beside the database",
-    ),
-    Binding(
-        "g",
-        "topics",
-        "Topics",
-        id="topics",
-        show=False,
-        tooltip="Questions grouped by topic, with counts; enter jumps to one",
-    ),
-    Binding(
-        "s",
-        "sort",
-        "Sort",
-        id="sort",
-        show=False,
-        tooltip="Sort the queue by votes, time or topic",
-    ),
-    Binding(
-        "slash",
-        "filter",
-        "Filter",
-        key_display="/",
-        id="filter",
-        show=False,
-        tooltip="Show only questions containing some text",
-    ),
-    Binding(
-        "k",
-        "token",
-        "Moderator token",
-        id="token",
-        show=False,
-        tooltip="Show the moderator token (masked until you ask) for a co-moderator",
-    ),
-    Binding(
-        "j",
-        "join_qr",
-        "Join QR code",
-        id="join-qr",
-        show=False,
-        tooltip="Show the attendee page's address as a QR code, to project for phones",
-    ),
-    Binding("question_mark", "help", "Help", key_display="?", id="help", tooltip="Show every key"),
-    Binding("q", "quit_app", "Quit", id="quit", show=False, tooltip="Quit (asks first)"),
+    _key("a", "approve", "Approve", FOOTER),
+    _key("r", "reject", "Reject", FOOTER),
+    _key("enter", "on_air", "On air", FOOTER),
+    _key("d", "answered", "Done", FOOTER),
+    _key("p", "pin", "Pin", FOOTER),
+    _key("e", "edit", "Edit", FOOTER),
+    _key("t", "topic", "Topic", FOOTER),
+    _key("m", "merge", "Merge", FOOTER),
+    _key("u", "undo", "Undo", FOOTER),
+    _key("v", "view", "Full text"),
+    _key("n", "clock('next')", "Next segment", id="next", group=CLOCK_KEYS),
+    _key("b", "clock('back')", "Back one segment", id="back", group=CLOCK_KEYS),
+    _key("space", "clock('toggle')", "Pause or resume", id="pause", group=CLOCK_KEYS),
+    _key("plus", "adjust(60)", "Extend one minute", id="extend", group=CLOCK_KEYS),
+    _key("minus", "adjust(-60)", "Shorten one minute", id="shorten", group=CLOCK_KEYS),
+    _key("x", "record", "Record"),
+    _key("g", "topics", "Topics"),
+    _key("s", "sort", "Sort"),
+    _key("slash", "filter", "Filter"),
+    _key("k", "token", "Moderator token"),
+    _key("j", "join_qr", "Join QR code", id="join-qr"),
+    _key("question_mark", "help", "Help", FOOTER),
+    _key("q", "quit_app", "Quit", id="quit"),
 ]

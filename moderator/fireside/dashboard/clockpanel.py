@@ -14,6 +14,8 @@ from textual.widgets import Digits, ProgressBar, Static
 from .format import clock_time, drift_minutes, mmss
 from .widgets import set_text
 
+FIRST_PHASE = "ready"
+
 
 class ClockPanel(Vertical):
     """The current segment: title, prompt, a big mm:ss, progress, and the session's end."""
@@ -36,8 +38,13 @@ class ClockPanel(Vertical):
     ClockPanel.-paused Digits { color: $text-muted; }
     """
 
-    phase: reactive[str] = reactive("ready")
+    phase: reactive[str] = reactive(FIRST_PHASE)
     """ready, running, wrapup, overtime, paused or finished: drives the colours."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        # Born in its first phase's class: the watcher's first call then changes nothing,
+        # instead of restyling the whole panel once it is mounted.
+        super().__init__(id=id, classes=f"-{FIRST_PHASE}")
 
     def compose(self) -> ComposeResult:
         yield Static(id="segment-title")

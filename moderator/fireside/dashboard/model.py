@@ -14,8 +14,6 @@ from typing import Any
 from fireside_ask import protocol as p
 from fireside_ask.text import clean_text
 
-from ..topics.text import word_overlap
-
 SORTS = ("votes", "time", "topic")
 
 
@@ -97,9 +95,13 @@ class Model:
     def _clean(question: p.QuestionView) -> dict[str, Any]:
         # The hub cleans text on input; clean again in case the hub is not ours.
         cleaned: dict[str, Any] = dict(question)
+        done: dict[str, str] = {}  # an unedited question's original is its text: clean once
         for key in ("text", "original_text", "name", "topic"):
-            if isinstance(cleaned.get(key), str):
-                cleaned[key] = clean_text(cleaned[key])
+            value = cleaned.get(key)
+            if isinstance(value, str):
+                if value not in done:
+                    done[value] = clean_text(value)
+                cleaned[key] = done[value]
         return cleaned
 
     # --- views ---------------------------------------------------------------------
@@ -154,6 +156,10 @@ class Model:
         candidates = [
             q for q in self.live() if q["id"] != question_id and q["state"] in p.MERGE_INTO_STATES
         ]
+        # Only here: importing fireside.topics loads its models and numpy (0.2 s), which
+        # a dashboard on a remote hub needs only once the moderator merges.
+        from ..topics.text import word_overlap
+
         hint = source.get("duplicate_of")
         return sorted(
             candidates,

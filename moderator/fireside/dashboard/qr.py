@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import segno
 from rich.text import Text
 
 # Two rows of modules per line of text: upper half, lower half, both, or neither.
@@ -13,6 +12,8 @@ _STYLE = "black on white"
 
 def qr_modules(data: str, border: int = 2) -> list[list[bool]]:
     """``data``'s QR code as rows of modules (``True`` is dark), quiet zone included."""
+    import segno  # only when the code is shown: no import on the dashboard's way to open
+
     code = segno.make(data, error="m")
     return [[bool(module) for module in row] for row in code.matrix_iter(border=border)]
 

@@ -13,8 +13,6 @@ from textual import on
 from textual.binding import BindingType
 from textual.widgets import DataTable
 
-from fireside_ask import protocol as p
-
 from .bindings import APPLIES, KEYS
 from .link import HubLink
 from .model import SORTS
@@ -141,7 +139,7 @@ class DashboardScreen(DashboardView):
         question = self.selected()
         if question is None:
             return
-        limit = getattr(self.app, "max_chars", p.MAX_QUESTION_CHARS)
+        limit = self.settings.max_chars
 
         def done(text: str | None) -> None:
             if text:
@@ -211,7 +209,7 @@ class DashboardScreen(DashboardView):
         self.app.push_screen(HelpScreen(KEYS))
 
     def action_quit_app(self) -> None:
-        question = getattr(self.app, "quit_question", "Quit the dashboard?")
+        question = self.settings.quit_question
 
         def done(yes: bool | None) -> None:
             if yes:

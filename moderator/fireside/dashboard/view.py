@@ -21,6 +21,7 @@ from .clockpanel import ClockPanel
 from .format import session_timezone
 from .messages import QuestionHighlighted
 from .model import Model
+from .settings import DashboardSettings
 from .table import QuestionTable
 from .widgets import KeysFooter, OnAirCard, QuestionPreview, SessionHeader
 
@@ -89,12 +90,13 @@ class DashboardView(Screen[None]):
         page = self.join_url()
         if page:
             join = f"{page} · {join}"
+        counts = model.counts()
         self.query_one(SessionHeader).show(
             model.session.get("title", "Fireside"),
             join,
             self.status,
             model.connected,
-            model.counts(),
+            counts,
         )
         inbox = self.query_one("#inbox", QuestionTable)
         queue = self.query_one("#queue", QuestionTable)
@@ -106,7 +108,6 @@ class DashboardView(Screen[None]):
         if self.focused is inbox:
             self._seen_inbox |= {q["id"] for q in pending}
         fresh = sum(1 for q in pending if q["id"] not in self._seen_inbox)
-        counts = model.counts()
         box = self.query_one("#inbox-box")
         box.border_title = f"Inbox {self._count(len(pending), counts['waiting'])}"
         hint = f"filter “{self.needle}”" if self.needle else "/ filter"
@@ -209,14 +210,20 @@ class DashboardView(Screen[None]):
             self._show_preview()
             self._refresh_bindings_if_needed()
 
+    @property
+    def settings(self) -> DashboardSettings:
+        """How the command that opened the dashboard set it up."""
+        app: DashboardApp = self.app  # type: ignore[assignment]
+        return app.settings
+
     def join_command(self) -> str:
         """The terminal join command: the one given, else the hub's, else from the URL."""
-        join = getattr(self.app, "join_command", "") or self.model.join
+        join = self.settings.join_command or self.model.join
         return join or f"pipx run fireside-ask {getattr(self.app, 'url', '')}"
 
     def join_url(self) -> str:
         """The attendee page's address: the one given, else the one the hub sent."""
-        return str(getattr(self.app, "join_url", "") or self.model.join_url)
+        return self.settings.join_url or self.model.join_url
 
     def jump_to(self, question_id: int) -> None:
         """Highlight a question in whichever list holds it."""

@@ -151,10 +151,36 @@ class KeysFooter(Footer):
     }
     """
 
+    _shown: tuple[object, ...] | None = None
+    """What the footer last composed (see ``_keys``)."""
+
+    def _keys(self) -> tuple[object, ...]:
+        """What the footer shows: the keys that apply, enabled or not, and the palette's."""
+        shown = tuple(
+            (b.binding, b.enabled, b.tooltip)
+            for b in self.screen.active_bindings.values()
+            if b.binding.show
+        )
+        return (shown, self.show_command_palette, self.compact)
+
+    async def recompose(self) -> None:
+        # Textual recomposes the footer whenever focus or any binding might have changed
+        # (eight times while the dashboard opens), and each time mounts and styles every
+        # key again: only do it when what it shows has changed.
+        if self._bindings_ready and self.is_attached and self._keys() == self._shown:
+            return
+        await super().recompose()
+
     def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            self._shown = self._keys()
         for widget in super().compose():
-            if isinstance(widget, FooterKey) and widget.action == "help":
-                widget.add_class("-help")
+            if isinstance(widget, FooterKey):
+                # Born in the footer's style: else each key's ``compact`` watcher restyles
+                # it once mounted, and the footer's keys are most of the dashboard's widgets.
+                widget.set_class(self.compact, "-compact", update=False)
+                if widget.action == "help":
+                    widget.add_class("-help")
             yield widget
 
     def fit(self, width: int) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 from fireside.agenda import Agenda
 from fireside.topics.duplicates import DuplicateIndex
 from fireside.topics.groups import emergent_groups
-from fireside.topics.suggest import OTHER_TOPIC, Suggestion, TopicSuggester
+from fireside.topics.lexicon import OTHER_TOPIC
+from fireside.topics.suggest import Suggestion, TopicSuggester
 
 __all__ = [
     "OTHER_TOPIC",
@@ -29,9 +30,7 @@ __all__ = [
 ]
 
 
-def suggest_lines(
-    lines: list[str], agenda: Agenda, explain: bool = False
-) -> list[dict[str, Any]]:
+def suggest_lines(lines: list[str], agenda: Agenda, explain: bool = False) -> list[dict[str, Any]]:
     """For each line, ``{"text", "topic", "duplicate_of"}``; ``duplicate_of`` is the 0-based
     index of an earlier line asking the same thing, or None. Blank lines get "other". With
     ``explain``, each non-blank line also has ``"explain"`` (``TopicSuggester.explain``)."""

@@ -4,7 +4,7 @@ Each theme lists words and short phrases in three tiers: 3 for words that on the
 which theme a question is on, 2 for strong hints, 1 for weak ones. Entries go through the same
 pipeline as questions (stems, synonyms), so listing one form of a word is enough. A theme is
 attached to an agenda segment with the same id, or to the segment whose own title, prompt and
-keywords match it best (see ``suggest.py``); a custom agenda on another subject gets none.
+keywords match it best (see ``lexicon.py``); a custom agenda on another subject gets none.
 
 ``OTHER`` is the vocabulary of questions that are about the event rather than the talk: slides,
 recording, books, careers. It is used with every agenda, except for words the agenda uses.

@@ -81,6 +81,7 @@ def test_hub_benchmark_runs_and_reports_every_figure() -> None:
         "ask_ack_p50_ms",
         "ask_ack_p99_ms",
         "asks_per_s",
+        "asks_sustained",
         "votes_per_s",
         "vote_pushes_max",
         "vote_pushes_mean",

@@ -22,10 +22,6 @@ pytestmark = pytest.mark.usefixtures("anyio_backend")
 Connect = Callable[..., Any]
 
 
-
-
-
-
 async def question_ids_seen(client: RawClient, count: int) -> list[int]:
     """The ids of the next ``count`` ``question`` pushes this client receives, in order."""
     seen: list[int] = []
@@ -35,7 +31,7 @@ async def question_ids_seen(client: RawClient, count: int) -> list[int]:
     return seen
 
 
-@configure(fanout_slice=2, auto_approve=True)
+@configure(fanout_slice=2, fanout_budget=0.0, auto_approve=True)
 @pytest.mark.anyio
 async def test_every_attendee_sees_every_new_question_in_order_when_pushes_go_out_in_slices(
     connect: Connect,
@@ -57,7 +53,7 @@ async def test_every_attendee_sees_every_new_question_in_order_when_pushes_go_ou
         assert await question_ids_seen(attendee, 5) == ids
 
 
-@configure(fanout_slice=2, auto_approve=True)
+@configure(fanout_slice=2, fanout_budget=0.0, auto_approve=True)
 @pytest.mark.anyio
 async def test_an_attendee_gets_its_ack_while_a_push_to_the_room_is_still_going_out(
     connect: Connect,

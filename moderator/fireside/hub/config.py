@@ -87,8 +87,20 @@ class HubConfig:
     """Seconds between presence pushes to attendees while the count keeps changing.
     Moderators and stage screens get it every ``push_interval``; a whole room arriving
     would otherwise mean a push to everyone four times a second."""
-    fanout_slice: int = 200
-    """Connections written to in one turn of the event loop when pushing to many."""
+    fanout_slice: int = 50
+    """Connections written to between two looks at the clock when pushing to many (and the
+    largest audience written to at once, without queueing)."""
+    fanout_budget: float = 0.002
+    """Seconds of writing a push to many before the event loop gets a turn (0: one slice per
+    turn). Bounds how long an ask's ack can wait behind a push to the whole room."""
+    switch_interval: float = 0.001
+    """The interpreter's thread switch interval while the hub runs (``sys.setswitchinterval``;
+    Python's default is 0.005). The writer thread's commit hands each ask back to the event
+    loop; when the loop is busy in Python, that hand-over waited up to a whole interval for
+    the GIL (issue 17). 0 leaves it alone."""
+    hint_patience: float = 0.05
+    """Seconds the hint worker waits for a moment without requests before computing one
+    hint anyway (a long burst of asks still gets its hints, about 20 a second)."""
     gc_freeze_step: int = 500
     """Freeze long-lived objects out of the garbage collector's walks each time this many
     more connections are open (see ``fireside.gcpolicy``); 0 leaves the collector alone."""

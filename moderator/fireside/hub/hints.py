@@ -1,13 +1,24 @@
 """Hints for the moderator: a suggested topic and an earlier question asking the same,
-and what the moderator's topic and merge actions teach them."""
+what the moderator's topic and merge actions teach them, and the worker that computes them
+after the acks.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+from collections.abc import Callable
 
 from fireside_ask import protocol as p
 
 from ..agenda import Agenda
 from ..room import Change, Question, Room
+from ..store import Write
 from ..topics import DuplicateIndex, TopicSuggester
+
+log = logging.getLogger("fireside.hub")
 
 
 def _live(question: Question) -> bool:
@@ -21,6 +32,9 @@ class Hints:
     def __init__(self, agenda: Agenda) -> None:
         self.topics = TopicSuggester(agenda)
         self.duplicates = DuplicateIndex()
+        self.waiting: set[int] = set()
+        """Questions asked whose hint is not computed yet: kept out of the duplicate index
+        until then, so that a question is never found as a duplicate of itself."""
 
     def suggest(self, question: Question) -> None:
         """Suggest a topic and look for an earlier question asking the same, on arrival.
@@ -32,7 +46,9 @@ class Hints:
         question.suggested_topic = suggestion.topic
         question.suggestion_words = " ".join(suggestion.words) or None
         question.duplicate_of = self.duplicates.find(question.text)
-        self.duplicates.add(question.id, question.text)
+        self.waiting.discard(question.id)
+        if _live(question):  # the moderator may have merged or rejected it meanwhile
+            self.duplicates.add(question.id, question.text)
 
     def learn(self, change: Change, room: Room) -> None:
         """Turn the moderator's topic and merge actions into examples for later hints."""
@@ -51,12 +67,120 @@ class Hints:
         """Index the live questions of a (re)loaded room for duplicate search."""
         self.duplicates = DuplicateIndex()
         for question in sorted(room.questions.values(), key=lambda q: q.id):
-            if _live(question):
+            if _live(question) and question.id not in self.waiting:
                 self.duplicates.add(question.id, question.text)
 
     def reindex(self, change: Change) -> None:
         """Keep the duplicate index to questions that are live, with their current text."""
         for question in change.questions:
             self.duplicates.remove(question.id)
-            if _live(question):
+            if _live(question) and question.id not in self.waiting:
                 self.duplicates.add(question.id, question.text)
+
+
+Hint = Callable[[int], tuple[Write, int] | None]
+"""Computes and pushes one question's hint; returns its write and the room generation it
+was decided on (``None`` for a question that is gone)."""
+
+Store = Callable[[list[Write], int], None]
+"""Queues hint writes decided on one room generation."""
+
+
+class HintWorker:
+    """Computes the hints of arriving questions in one task that gives way to requests.
+
+    Hints are advice to the moderator, so an ask's ack (and the loop's throughput for acks)
+    comes first: the task computes one hint at a time only while no request is being handled
+    (``quiet``) and no fan-out is going out (``held``), yielding to the loop after each, and
+    during a long burst one every ``patience`` seconds. Every hint is still computed, pushed
+    and stored, in arrival order; the writes of consecutive hints go to the writer together
+    (``batch`` at most).
+    """
+
+    def __init__(
+        self,
+        hint: Hint,
+        store: Store,
+        quiet: asyncio.Event,
+        held: Callable[[], bool],
+        patience: float,
+        batch: int = 64,
+    ) -> None:
+        self._hint = hint
+        self._store = store
+        self._quiet = quiet
+        self._held = held
+        self.patience = patience
+        self.batch = batch
+        self._ids: collections.deque[int] = collections.deque()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._writes: list[Write] = []
+        """Computed hints' writes not yet queued, all of room generation ``_generation``."""
+        self._generation = 0
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, question_id: int) -> None:
+        """Queue a question for its hint (after its ack)."""
+        self._ids.append(question_id)
+        self._wake.set()
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="fireside-hints")
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                if not self._ids:
+                    self._wake.clear()
+                    await self._wake.wait()
+                await self._turn()
+                while self._ids:
+                    self._one()
+                    if len(self._writes) >= self.batch or not self._free():
+                        break
+                    await asyncio.sleep(0)  # whatever arrived meanwhile goes first
+                self._flush()
+                await asyncio.sleep(0)
+        finally:
+            self._flush()  # computed and pushed hints are stored even when stopped
+
+    def _free(self) -> bool:
+        return self._quiet.is_set() and not self._held()
+
+    async def _turn(self) -> None:
+        """Wait until no request is handled and no fan-out goes out, or ``patience`` passed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.patience
+        while not self._free() and (left := deadline - loop.time()) > 0:
+            if not self._quiet.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._quiet.wait(), left)
+            else:
+                await asyncio.sleep(0)  # a fan-out goes out a slice per turn of the loop
+
+    def _one(self) -> None:
+        """Compute the next question's hint and keep its write for the next flush."""
+        done = self._hint(self._ids.popleft())
+        if done is None:
+            return
+        write, generation = done
+        if self._writes and generation != self._generation:
+            self._flush()
+        self._writes.append(write)
+        self._generation = generation
+
+    def _flush(self) -> None:
+        if self._writes:
+            writes, self._writes = self._writes, []
+            self._store(writes, self._generation)
+
+    def finish(self) -> None:
+        """Stop the task and compute what is left at once (the hub is closing)."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        while self._ids:
+            self._one()
+        self._flush()

@@ -11,6 +11,7 @@ writer has it on disk.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -34,10 +35,12 @@ from ..store import (
     vote_write,
 )
 from .config import ANSWERS_KEPT
+from .hints import HintWorker
 
 if TYPE_CHECKING:
     from ..writer import Writer
     from .config import HubConfig
+    from .fanout import Fanout
     from .handshake import Door
     from .hints import Hints
     from .peers import Peer, Registry
@@ -66,6 +69,7 @@ class Requests:
         hints: Hints
         door: Door
         registry: Registry
+        fanout: Fanout
         _writer: Writer | None
 
         def _push(self, peers: Iterable[Peer], message: Mapping[str, Any]) -> None: ...
@@ -88,6 +92,18 @@ class Requests:
         """Commits of asks not yet on disk, by (client_id, request_id): a resend waits."""
         self._vote_writes: dict[tuple[int, str], asyncio.Future[None]] = {}
         """Vote commits in flight per (question, client): a repeat waits for them."""
+        self._busy = 0
+        """Requests being handled now (decoding, deciding, or waiting for their commit)."""
+        self._quiet = asyncio.Event()
+        """Set while no request is being handled: the hint worker's turn."""
+        self._quiet.set()
+        self.hint_worker = HintWorker(
+            self._hint,
+            self._store_hints,
+            self._quiet,
+            lambda: self.fanout.task is not None,
+            self.config.hint_patience,
+        )
         self._handlers: dict[str, Handler] = {
             "ping": self._on_ping,
             "ask": self._on_ask,
@@ -98,26 +114,36 @@ class Requests:
             "export": self._on_export,
         }
 
-    def _hint(self, question_id: int) -> None:
-        """After the ack: suggest, push the hint to moderators, store it with the next commit."""
+    def _hint(self, question_id: int) -> tuple[Write, int] | None:
+        """After the ack: suggest, push the hint to moderators; its write, to be stored."""
         question = self.room.questions.get(question_id)
-        if question is None:
-            return
+        if question is None:  # the room was reloaded without it
+            self.hints.waiting.discard(question_id)
+            return None
         self.hints.suggest(question)
-        # Queued in the step that decided it, so the write carries this room's generation.
-        done = self._queue([question_update(question)])
         view = self.moderator_view(question)
         self._push(self.registry.moderators, {"type": "question", "question": view})
-        asyncio.ensure_future(self._store_hint(question_id, done))
+        # The generation of the room that decided it: the writer refuses it after a reload.
+        return question_update(question), self.room.generation
 
-    async def _store_hint(self, question_id: int, done: asyncio.Future[None]) -> None:
-        """Wait for the hint's write; a lost hint is logged, never an attendee's error."""
-        try:
-            await self._committed(done)
-        except RoomError:
-            log.warning("could not store the hint of #%d", question_id)
+    def _store_hints(self, writes: list[Write], generation: int) -> None:
+        """Queue computed hints' writes; a lost hint is logged, never an attendee's error."""
+        assert self._writer is not None
+        done = self._writer.submit(writes, generation)
+        done.add_done_callback(functools.partial(_report_hints, len(writes)))
 
     async def _dispatch(self, peer: Peer, frame: Any) -> None:
+        """Handle one frame of a peer; meanwhile the hint worker waits (see ``HintWorker``)."""
+        self._busy += 1
+        self._quiet.clear()
+        try:
+            await self._handle_request(peer, frame)
+        finally:
+            self._busy -= 1
+            if not self._busy:
+                self._quiet.set()
+
+    async def _handle_request(self, peer: Peer, frame: Any) -> None:
         request_id = None
         try:
             message = p.decode_request(frame)
@@ -237,21 +263,7 @@ class Requests:
         existing = self.room.requests.get(key)
         if existing is None:
             self.room.check_text(message["text"])
-            if not self.door.allow(
-                self._address_asks, peer.address, self.config.questions_per_address_per_minute
-            ):
-                limit = self.config.questions_per_address_per_minute
-                self.door.limit_hit(
-                    peer.address,
-                    "questions",
-                    f"{peer.address} asked {limit} questions within a minute; more are refused "
-                    "for now (--questions-per-address-per-minute).",
-                )
-                raise RoomError(
-                    p.RATE_LIMITED,
-                    "Too many questions from your network; try again in a minute.",
-                    retry_after=self._address_asks[peer.address].retry_after(),
-                )
+            self._spend_address_ask(peer.address)
             _spend(self._asks, peer.client_id, self.config.questions_per_minute, "ask", "question")
             now = self.clock()
             question, change = self.room.ask(
@@ -276,7 +288,8 @@ class Requests:
             )
             self._announce(change)
             # The hints are for the moderator: the attendee's ack never waits for them.
-            asyncio.get_running_loop().call_soon(self._hint, question.id)
+            self.hints.waiting.add(question.id)
+            self.hint_worker.add(question.id)
             return
         if clean_text(message["text"]) != self.room.questions[existing].original_text:
             raise RoomError(
@@ -295,6 +308,22 @@ class Requests:
             peer,
             {"type": "ack", "request_id": request_id, "question_id": existing, "duplicate": True},
         )
+
+    def _spend_address_ask(self, address: str) -> None:
+        """Take one question from the address's budget for the minute, or refuse it."""
+        limit = self.config.questions_per_address_per_minute
+        if not self.door.allow(self._address_asks, address, limit):
+            self.door.limit_hit(
+                address,
+                "questions",
+                f"{address} asked {limit} questions within a minute; more are refused "
+                "for now (--questions-per-address-per-minute).",
+            )
+            raise RoomError(
+                p.RATE_LIMITED,
+                "Too many questions from your network; try again in a minute.",
+                retry_after=self._address_asks[address].retry_after(),
+            )
 
     async def _on_vote(self, peer: Peer, message: p.Vote, request_id: str | None) -> None:
         _spend(self._votes, peer.client_id, self.config.votes_per_minute, "vote", "time")
@@ -417,3 +446,9 @@ def _spend(
             f"try again in {bucket.retry_after():.0f} s.",
             retry_after=bucket.retry_after(),
         )
+
+
+def _report_hints(count: int, done: asyncio.Future[None]) -> None:
+    """Log hints whose write failed (the moderator saw them; a restart will not)."""
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("could not store %d topic and duplicate hints: %s", count, done.exception())

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -77,7 +78,12 @@ class Hub(Requests):
         self._server: Server | None = None
         self._ticker: asyncio.Task[None] | None = None
         self.registry = Registry(config.max_connections, config.place_hold)
-        self.fanout = Fanout(config.fanout_slice, config.write_buffer_limit, config.stall_timeout)
+        self.fanout = Fanout(
+            config.fanout_slice,
+            config.write_buffer_limit,
+            config.stall_timeout,
+            config.fanout_budget,
+        )
         self.door = Door(config, self.registry, lambda m: self._push(self.registry.moderators, m))
         self.welcomes = Welcomes(config, self._live, self._join_details)
         self._init_requests()
@@ -89,6 +95,8 @@ class Hub(Requests):
         self._gc = GcFreezer(config.gc_freeze_step)
         self._stored_peak = 0
         self._closed = asyncio.Event()
+        self._switch_interval: float | None = None
+        """The process's thread switch interval before this hub set its own."""
 
     # --- life cycle ----------------------------------------------------------------
     async def start(self) -> None:
@@ -125,6 +133,9 @@ class Hub(Requests):
             raise
         self.door.token, self.token_generated = settings.token, settings.token_generated
         self.registry.peak = self._stored_peak = settings.peak_connected
+        if self.config.switch_interval > 0:
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(self.config.switch_interval)
         self._writer = Writer(self.store, on_failure=self._reload)
         self._writer.start()
         await self._server.start_serving()
@@ -167,8 +178,12 @@ class Hub(Requests):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        self.hint_worker.finish()  # every question asked leaves with its hints stored
         if self._writer is not None:
             await self._writer.close()
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
+            self._switch_interval = None
         if self.store is not None:
             self.store.close()
         if self._lock is not None:
@@ -273,7 +288,7 @@ class Hub(Requests):
         # Join first, so that the welcome counts this attendee among the people connected.
         self.registry.join(peer)
         welcome = self.welcomes.frame(peer, self.room).encode("utf-8")
-        peer.queued += len(welcome)
+        self.fanout.count(peer, len(welcome))
         try:
             await ws.send(welcome, text=True)
         except ConnectionClosed:

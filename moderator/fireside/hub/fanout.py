@@ -23,6 +23,7 @@ import struct
 import sys
 import time
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.server import broadcast
@@ -60,27 +61,23 @@ def kernel_backlog(transport: asyncio.BaseTransport) -> int:
     return int(struct.unpack("i", raw)[0])
 
 
+@dataclass(eq=False)
 class Fanout:
     """Writes frames to peers without waiting; large pushes go out in slices, in order."""
 
-    def __init__(
-        self,
-        fanout_slice: int,
-        write_buffer_limit: int,
-        stall_timeout: float,
-        fanout_budget: float = 0.0,
-    ) -> None:
-        self.fanout_slice = fanout_slice
-        self.fanout_budget = fanout_budget
-        self.write_buffer_limit = write_buffer_limit
-        self.stall_timeout = stall_timeout
-        self.watched: set[Peer] = set()
-        """Peers handed more than ``STALL_BYTES`` since their last known progress: the only
-        ones the stall check looks at (walking all 5,000 peers four times a second held the
-        loop for 1.5-3 ms each time, issue 17)."""
-        self._queue: collections.deque[tuple[list[Peer], bytes, int]] = collections.deque()
-        """Pushes still going out in slices, oldest first: (peers, frame, next index)."""
-        self.task: asyncio.Task[None] | None = None
+    fanout_slice: int
+    write_buffer_limit: int
+    stall_timeout: float
+    fanout_budget: float = 0.0
+    watched: set[Peer] = field(default_factory=set, init=False)
+    """Peers handed more than ``STALL_BYTES`` since their last known progress: the only
+    ones the stall check looks at (walking all 5,000 peers four times a second held the
+    loop for 1.5-3 ms each time, issue 17)."""
+    _queue: collections.deque[tuple[list[Peer], bytes, int]] = field(
+        default_factory=collections.deque, init=False
+    )
+    """Pushes still going out in slices, oldest first: (peers, frame, next index)."""
+    task: asyncio.Task[None] | None = field(default=None, init=False)
 
     def push(self, peers: Iterable[Peer], message: Mapping[str, Any]) -> None:
         """Send one message to many peers without waiting; drop any that stopped reading.

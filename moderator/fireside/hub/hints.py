@@ -10,6 +10,7 @@ import collections
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from fireside_ask import protocol as p
 
@@ -86,6 +87,7 @@ Store = Callable[[list[Write], int], None]
 """Queues hint writes decided on one room generation."""
 
 
+@dataclass(eq=False)
 class HintWorker:
     """Computes the hints of arriving questions in one task that gives way to requests.
 
@@ -97,27 +99,19 @@ class HintWorker:
     (``batch`` at most).
     """
 
-    def __init__(
-        self,
-        hint: Hint,
-        store: Store,
-        quiet: asyncio.Event,
-        held: Callable[[], bool],
-        patience: float,
-        batch: int = 64,
-    ) -> None:
-        self._hint = hint
-        self._store = store
-        self._quiet = quiet
-        self._held = held
-        self.patience = patience
-        self.batch = batch
-        self._ids: collections.deque[int] = collections.deque()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._writes: list[Write] = []
-        """Computed hints' writes not yet queued, all of room generation ``_generation``."""
-        self._generation = 0
+    hint: Hint
+    store: Store
+    quiet: asyncio.Event
+    held: Callable[[], bool]
+    """Whether a fan-out is going out: hints wait for it too."""
+    patience: float
+    batch: int = 64
+    _ids: collections.deque[int] = field(default_factory=collections.deque, init=False)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
+    _writes: list[Write] = field(default_factory=list, init=False)
+    """Computed hints' writes not yet queued, all of room generation ``_generation``."""
+    _generation: int = field(default=0, init=False)
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -147,22 +141,22 @@ class HintWorker:
             self._flush()  # computed and pushed hints are stored even when stopped
 
     def _free(self) -> bool:
-        return self._quiet.is_set() and not self._held()
+        return self.quiet.is_set() and not self.held()
 
     async def _turn(self) -> None:
         """Wait until no request is handled and no fan-out goes out, or ``patience`` passed."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.patience
         while not self._free() and (left := deadline - loop.time()) > 0:
-            if not self._quiet.is_set():
+            if not self.quiet.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._quiet.wait(), left)
+                    await asyncio.wait_for(self.quiet.wait(), left)
             else:
                 await asyncio.sleep(0)  # a fan-out goes out a slice per turn of the loop
 
     def _one(self) -> None:
         """Compute the next question's hint and keep its write for the next flush."""
-        done = self._hint(self._ids.popleft())
+        done = self.hint(self._ids.popleft())
         if done is None:
             return
         write, generation = done
@@ -174,7 +168,7 @@ class HintWorker:
     def _flush(self) -> None:
         if self._writes:
             writes, self._writes = self._writes, []
-            self._store(writes, self._generation)
+            self.store(writes, self._generation)
 
     def finish(self) -> None:
         """Stop the task and compute what is left at once (the hub is closing)."""

@@ -536,18 +536,21 @@ class Worker:
         }
 
     async def asks_flat_out(
-        self, askers: int, duration: float, start_at: float, within: float
+        self, askers: int, duration: float, start_at: float, within: float, each: int
     ) -> dict[str, Any]:
-        """``askers`` clients each ask again as soon as the previous ask is acknowledged."""
+        """``askers`` clients each ask again as soon as the previous ask is acknowledged,
+        ``each`` times at most, until ``duration`` has passed."""
         clients = self.live()[:askers]
         end = start_at + duration
         acked: list[float] = []
+        last = start_at
         errors: collections.Counter[str] = collections.Counter()
         await asyncio.sleep(max(0.0, start_at - time.time()))
 
         async def loop(client: Client) -> None:
+            nonlocal last
             number = 0
-            while time.time() < end:
+            while time.time() < end and number < each:
                 number += 1
                 request_id = self.next_request_id("s")
                 text = question_text(self.rng, number)
@@ -563,9 +566,10 @@ class Worker:
                     await asyncio.sleep(0.05)
                 elif arrived <= end:
                     acked.append(arrived - sent)
+                    last = max(last, arrived)
 
         await asyncio.gather(*(loop(c) for c in clients))
-        return {"latencies": acked, "errors": dict(errors)}
+        return {"latencies": acked, "errors": dict(errors), "last": last}
 
     async def vote_flat_out(
         self, question_ids: list[int], duration: float, start_at: float, within: float
@@ -852,24 +856,36 @@ class LoadGen:
         }
 
     async def asks_flat_out(
-        self, askers: int, duration: float, within: float = 30.0
+        self, askers: int, duration: float, limit: int, within: float = 30.0
     ) -> dict[str, Any]:
+        """Asks as fast as acks return, until ``duration`` or ``limit`` asks in all: the rate
+        is over the time the asks took, so a faster server does not leave more questions in
+        the room for the phases after this one (the large room's RSS)."""
         start = time.time() + 0.3
+        each = max(1, -(-limit // askers))
         answers = await self.each(
             "asks_flat_out",
             [
-                {"askers": n, "duration": duration, "start_at": start, "within": within}
+                {
+                    "askers": n,
+                    "duration": duration,
+                    "start_at": start,
+                    "within": within,
+                    "each": each,
+                }
                 for n in self.split(askers)
             ],
             duration + within + 30,
         )
         latencies = [t for a in answers for t in a["latencies"]]
+        took = min(duration, max(a["last"] for a in answers) - start) or duration
         errors: collections.Counter[str] = collections.Counter()
         for answer in answers:
             errors.update(answer["errors"])
         return {
             "acked": len(latencies),
-            "per_s": len(latencies) / duration,
+            "per_s": len(latencies) / took,
+            "seconds": took,
             "ms": summary_ms(latencies),
             "errors": dict(errors),
         }

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..hub import Hub
 from ..logfilter import quiet_repeats
 from ..logs import LogFormatter, log_path
 from .options import hub_config
+
+if TYPE_CHECKING:
+    from ..hub import Hub
 
 
 def cmd_run(args: argparse.Namespace) -> int:

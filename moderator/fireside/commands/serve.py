@@ -7,13 +7,17 @@ import asyncio
 import logging
 import signal
 
-from ..hub import Hub, HubConfig
+from ..hub import HubConfig
 from .options import hub_config
 
 log = logging.getLogger("fireside")
 
 
 async def _serve(config: HubConfig) -> None:
+    # Imported here: the server brings the topic models and numpy, which the other commands
+    # (the dashboard above all) do not need to start.
+    from ..hub.server import Hub
+
     hub = Hub(config)
     await hub.start()
     stop = asyncio.Event()

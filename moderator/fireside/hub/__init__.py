@@ -7,7 +7,23 @@ socket and stored settings), ``requests`` (the request handlers) and ``server`` 
 wiring, life cycle, connections).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from .config import HubConfig
-from .server import Hub
+
+if TYPE_CHECKING:
+    from .server import Hub
 
 __all__ = ["Hub", "HubConfig"]
+
+
+def __getattr__(name: str) -> object:
+    # ``Hub`` loads the topic models and numpy (about 0.2 s); the dashboard and the CLI's
+    # option table only need ``HubConfig``, so the server is imported when first asked for.
+    if name == "Hub":
+        from .server import Hub
+
+        return Hub
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

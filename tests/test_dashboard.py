@@ -25,6 +25,7 @@ from .dashboard_helpers import (
     region_text,
     row_text,
     rows,
+    screen_text,
     stored,
     text_of,
     until,
@@ -292,6 +293,17 @@ async def test_q_asks_before_quitting(hub: Hub, url: str) -> None:
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await pilot.press("q", "y")
         await until(pilot, lambda: app.return_code is not None or not app.is_running)
+
+
+async def test_a_long_quit_question_is_read_whole_at_80x24(hub: Hub, url: str) -> None:
+    """fireside run's quit question wraps in its window instead of being cut at 80 columns."""
+    question = "Quit Fireside? The hub stops and attendees are disconnected."
+    async with dashboard(url, size=(80, 24), quit_question=question) as (app, pilot):
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await until(pilot, lambda: "Yes (y)" in screen_text(app), what="the question's window")
+        title = app.screen.query_one(".dialog-title")
+        assert region_text(app, title) == question
 
 
 async def test_new_questions_and_votes_appear_without_a_keypress_and_cursor_stays(

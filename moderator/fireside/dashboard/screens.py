@@ -36,7 +36,8 @@ class Dialog(ModalScreen[ResultT]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes=self.BOX_CLASSES, id=self.BOX_ID):
-            yield Label(self.heading)
+            # A Static wraps: a long question is read whole on a narrow terminal.
+            yield Static(self.heading, classes="dialog-title")
             yield from self.body()
 
     def body(self) -> ComposeResult:

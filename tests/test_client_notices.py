@@ -245,6 +245,26 @@ async def test_question_after_the_end_is_taken_with_a_note(
     assert "1 question asked" in render_export(hub.config.db_path)
 
 
+async def test_a_late_joiner_after_the_end_sees_no_question_on_air(
+    connect, hub: Hub, url: str
+) -> None:
+    """Joining after the last segment says the session ended, not that a question is on air."""
+    moderator = await connect("moderator")
+    asker = await connect()
+    asked = await asker.request({"type": "ask", "text": "Which benchmark do you trust?"})
+    for kind in ("approve", "on_air"):
+        reply = await moderator.request({"type": kind, "question_id": asked["question_id"]})
+        assert reply["type"] == "ack", reply
+    await end_session(moderator, hub)
+
+    late = Screen(url, "e" * 32)
+    async with running(late.session):
+        await late.shows("Type your question")
+    assert "This session has ended." in late.text
+    assert "Which benchmark do you trust?" in late.text  # still in the list
+    assert "ON AIR" not in late.text
+
+
 async def test_interactive_client_that_cannot_connect_suggests_checking_the_address() -> None:
     """After a few refused attempts the attendee sees the URL tried and a hint to check it."""
     url = f"ws://127.0.0.1:{free_port()}"

@@ -135,7 +135,8 @@ class Notices:
                 "the speakers may follow up on them afterwards.",
                 style="dim",
             )
-        if state.on_air is not None:
+        if state.on_air is not None and not state.ended:
+            # After the end, the last question left on air is history, not what is on stage.
             self.show(on_air_line(state.questions.get(state.on_air)))
         self.show_list(empty_note=False)
         self.show(

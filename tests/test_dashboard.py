@@ -295,6 +295,24 @@ async def test_q_asks_before_quitting(hub: Hub, url: str) -> None:
         await until(pilot, lambda: app.return_code is not None or not app.is_running)
 
 
+async def test_the_cursor_stays_on_its_question_when_the_terminal_is_resized(
+    hub: Hub, url: str, connect: Any
+) -> None:
+    """Resizing the terminal (a projector plugged in) keeps the highlighted question."""
+    first, second, third = await ask(connect, "One?", "Two?", "Three?")
+    await approve(connect, first, second, third)
+    async with dashboard(url) as (app, pilot):
+        await until(pilot, lambda: rows(app, "queue") == [first, second, third])
+        await pilot.press("tab", "down", "down")
+        table = app.dashboard.query_one("#queue")
+        assert table.current_id == third  # type: ignore[attr-defined]
+        wide = table.size.width
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: table.size.width < wide, what="the table's new width")
+        await until(pilot, lambda: rows(app, "queue") == [first, second, third])
+        assert table.current_id == third  # type: ignore[attr-defined]
+
+
 async def test_a_long_quit_question_is_read_whole_at_80x24(hub: Hub, url: str) -> None:
     """fireside run's quit question wraps in its window instead of being cut at 80 columns."""
     question = "Quit Fireside? The hub stops and attendees are disconnected."

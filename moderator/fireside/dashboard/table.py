@@ -125,10 +125,13 @@ class QuestionTable(DataTable[Any]):
             self._text_width = width
             self.layout_columns = layout
             questions = [self._questions[i] for i in self._order]
+            current = self.current_id
             self.clear(columns=True)
             self._order, self._rows = [], {}
             self._add_columns()
             self.sync(questions)
+            if current in self._rows:  # the rows are new: keep the highlighted question
+                self.move_cursor(row=self._order.index(current), animate=False)
 
     @property
     def current_id(self) -> int | None:

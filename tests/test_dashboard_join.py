@@ -101,3 +101,21 @@ async def test_the_join_code_is_drawn_as_large_as_the_screen_allows(
         qr = app.screen.query_one("#join-qr", Static)
         assert text_of(qr) == qr_text(JOIN_URL, scale=scale).plain
         assert qr.region.bottom <= size[1] and qr.region.right <= size[0]
+
+
+@pytest.mark.parametrize("size", [(120, 35), (80, 24)])
+async def test_the_join_code_is_centred_above_a_long_command(
+    hub: Hub, url: str, size: tuple[int, int]
+) -> None:
+    """On a projector the code sits in the middle of its window, not against its left edge."""
+    command = join_command("192.0.2.2", 8765)  # longer than the code is wide
+    async with dashboard(url, size=size, join_command=command) as (app, pilot):
+        await pilot.press("j")
+        await pilot.pause()
+        assert isinstance(app.screen, JoinScreen)
+        box = app.screen.query_one("#join-box").region
+        qr = app.screen.query_one("#join-qr").region
+        assert qr.width < box.width - 10, "the command is wider than the code"
+        left, right = qr.x - box.x, box.right - qr.right
+        assert abs(left - right) <= 2, (left, right)
+        assert box.right <= size[0], "the window fits on screen"

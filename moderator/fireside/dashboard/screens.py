@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Center, Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, Tree
@@ -276,7 +276,11 @@ class JoinScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="join-box"):
-            yield Static(qr_text(self.url, scale=self.scale_for(self.app.size)), id="join-qr")
+            # Centred: the command under it is often wider than the code.
+            with Center():
+                yield Static(
+                    qr_text(self.url, scale=self.scale_for(self.app.size)), id="join-qr"
+                )
             yield Label(Text(self.url, style="bold"), id="join-url")
             # A Static, so that the long pipx command wraps on a narrow terminal.
             yield Static(Text(f"Terminal: {self.command}", style="dim"), id="join-command")

@@ -7,6 +7,7 @@ import functools
 import json
 import logging
 import secrets
+import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -33,17 +34,34 @@ _WS_LOG = logging.getLogger("fireside.ws")
 _WS_LOG.addFilter(_NoFrameContents())
 
 
+def _any_port_on_every_interface() -> socket.socket:
+    """A listening socket on a free port of every interface, IPv6 and IPv4 alike."""
+    try:
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind(("::", 0))
+    except OSError:  # no IPv6 on this machine
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("0.0.0.0", 0))
+    return sock
+
+
 async def bind(
     config: HubConfig,
     handler: Callable[[ServerConnection], Awaitable[None]],
     screen: Callable[[ServerConnection, Request], Response | None],
 ) -> Server:
     """Bind the listening socket, without serving yet; a taken port is a ``StartError``."""
+    address: dict[str, object] = {"host": config.host, "port": config.port}
     try:
+        if config.host is None and config.port == 0:
+            # Every interface, any port: asyncio binds IPv4 and IPv6 separately and the
+            # system gives each its own port, so the port shown (the first socket's) could
+            # refuse 127.0.0.1. One dual-stack socket has one port for both.
+            address = {"sock": _any_port_on_every_interface()}
         return await serve(
             handler,
-            config.host,
-            config.port,
+            **address,  # type: ignore[arg-type]
             ssl=tls_context(config),
             # A room reconnecting at once (Wi-Fi back) overflows asyncio's default
             # listen backlog of 100: dropped SYNs retry after 1, 3, 7 s. The kernel

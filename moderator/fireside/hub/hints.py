@@ -108,8 +108,9 @@ class HintWorker:
 
     Hints are advice to the moderator, so an ask's ack (and the loop's throughput for acks)
     comes first: the task computes one hint at a time only while no request is being handled
-    (``quiet``) and no fan-out is going out (``held``), yielding to the loop after each, and
-    during a long burst one every ``patience`` seconds. Every hint is still computed, pushed
+    (``quiet``) and no fan-out is going out (``held``), yielding to the loop after each of
+    its steps (``Hint``) and waiting for quiet again, and during a long burst one step every
+    ``patience`` seconds. Every hint is still computed, pushed
     and stored, in arrival order; the writes of consecutive hints go to the writer together
     (``batch`` at most).
     """

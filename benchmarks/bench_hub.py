@@ -37,6 +37,9 @@ machine may be shared, and that is what makes runs differ. The hub runs with
 ``--max-connections`` raised above the large room and with per-minute limits raised so that
 the rate limits never interfere.
 
+``--only steady`` runs phases 6, 8 and 9 alone (connect ``--connections``, idle, steady
+asks): about 20 s a run, to compare variants of the steady-room tail quickly.
+
 Prints a line per server and run, a table of medians (hub, floor, hub ÷ floor) and a JSON.
 ``--profile join`` (or ``steady``) samples the servers with py-spy during that phase and
 writes collapsed stacks to the current directory (docs/performance.md shows how they read).
@@ -128,6 +131,8 @@ FIGURES: list[tuple[str, str, str]] = [
     ("cpu_sustained_pct", "server CPU, sustained asks", "—"),
     ("loadgen_cpu_update_pct", "load generator CPU, update phase at {connections}", "—"),
     ("others_cpu_asks_pct", "other processes' CPU during the ask→ack phase", "—"),
+    ("cpu_steady_pct", "server CPU, {connections} connected, {ask_rate} asks/s", "—"),
+    ("others_cpu_steady_pct", "other processes' CPU during the steady-room phase", "—"),
     ("others_cpu_join_pct", "other processes' CPU during the join storm", "—"),
     ("others_cpu_run_pct", "other processes' CPU, mean over the phases", "—"),
 ]
@@ -311,6 +316,41 @@ def _median_of(samples: list[dict[str, Any]], key: str) -> float:
     return statistics.median(s["ms"][key] for s in samples) if samples else math.nan
 
 
+async def steady_only(kind: str, pid: int, port: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Phases 6, 8 and 9 alone: fill the room, let it settle, then the steady asks."""
+    generator = LoadGen(HOST, port, args.workers, prefix=f"{kind[0]}{os.getpid()}x")
+    generator.start()
+    meter = Meter(pid, generator.pids)
+    figures: dict[str, Any] = {}
+    notes: dict[str, Any] = {}
+    moderator: Moderator | None = None
+    try:
+        moderator = await Moderator.open(HOST, port, TOKEN)
+        with meter.phase("connect"):
+            connected = await generator.connect_to(
+                args.connections, args.concurrency, args.connect_timeout
+            )
+        notes["connect"] = connected
+        figures["connected"] = connected["live"]
+        await asyncio.sleep(1.0)
+        with meter.phase("idle"):
+            await asyncio.sleep(args.idle_seconds)
+        figures["rss_mb"] = rss_mb(pid)
+        with meter.phase("steady"), profiled(pid, "steady", args.profile, kind):
+            steady = await generator.asks_at_rate(args.ask_rate, args.ask_seconds)
+        figures["steady_ask_p50_ms"] = steady["ms"]["p50"]
+        figures["steady_ask_p99_ms"] = steady["ms"]["p99"]
+        notes["steady"] = {k: v for k, v in steady.items() if k != "question_ids"}
+    finally:
+        if moderator is not None:
+            moderator.close()
+        await generator.close()
+    figures["cpu_steady_pct"] = meter.phases["steady"]["server_pct"]
+    figures["others_cpu_steady_pct"] = meter.phases["steady"]["others_pct"]
+    notes["phases"] = meter.phases
+    return {"figures": figures, "notes": notes}
+
+
 async def scenario(kind: str, pid: int, port: int, args: argparse.Namespace) -> dict[str, Any]:
     generator = LoadGen(HOST, port, args.workers, prefix=f"{kind[0]}{os.getpid()}x")
     generator.start()
@@ -454,6 +494,8 @@ async def scenario(kind: str, pid: int, port: int, args: argparse.Namespace) -> 
         figures[key] = meter.phases[phase]["server_pct"]
     figures["loadgen_cpu_update_pct"] = meter.phases["update_full"]["loadgen_pct"]
     figures["others_cpu_asks_pct"] = meter.phases["asks"]["others_pct"]
+    figures["cpu_steady_pct"] = meter.phases["steady"]["server_pct"]
+    figures["others_cpu_steady_pct"] = meter.phases["steady"]["others_pct"]
     figures["others_cpu_join_pct"] = meter.phases["join"]["others_pct"]
     figures["others_cpu_run_pct"] = statistics.fmean(
         phase["others_pct"] for phase in meter.phases.values()
@@ -466,7 +508,8 @@ def run_once(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     with running(kind, args) as (pid, port):
 
         async def bounded() -> dict[str, Any]:
-            return await asyncio.wait_for(scenario(kind, pid, port, args), args.run_timeout)
+            run = steady_only if args.only == "steady" else scenario
+            return await asyncio.wait_for(run(kind, pid, port, args), args.run_timeout)
 
         return asyncio.run(bounded())
 
@@ -552,6 +595,11 @@ def main() -> None:
         choices=["join", "steady"],
         help="sample the servers with py-spy during this phase (needs the dev extra)",
     )
+    parser.add_argument(
+        "--only",
+        choices=["steady"],
+        help="run only this phase (after filling the room to --connections)",
+    )
     parser.add_argument("--json-notes", action="store_true", help="print every detail too")
     args = parser.parse_args()
     if args.quick:
@@ -586,7 +634,7 @@ def main() -> None:
                     ("steady", "errors"),
                     ("sustained", "errors"),
                 )
-                if outcome["notes"][phase].get(field)
+                if outcome["notes"].get(phase, {}).get(field)
             }
             if troubles:
                 print(f"  problems: {json.dumps(troubles)}", flush=True)
@@ -596,7 +644,9 @@ def main() -> None:
                 for name, phase in outcome["notes"]["phases"].items()
             )
             print(f"  phases: {walls}", flush=True)
-            print(f"  large room: {json.dumps(outcome['notes']['big']['connect'])}", flush=True)
+            if "big" in outcome["notes"]:
+                big = outcome["notes"]["big"]["connect"]
+                print(f"  large room: {json.dumps(big)}", flush=True)
     medians = {
         kind: {
             key: statistics.median(r[key] for r in runs)

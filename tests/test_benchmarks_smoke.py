@@ -99,6 +99,8 @@ def test_hub_benchmark_runs_and_reports_every_figure() -> None:
         "cpu_sustained_pct",
         "loadgen_cpu_update_pct",
         "others_cpu_asks_pct",
+        "cpu_steady_pct",
+        "others_cpu_steady_pct",
         "others_cpu_join_pct",
         "others_cpu_run_pct",
     }
@@ -107,6 +109,22 @@ def test_hub_benchmark_runs_and_reports_every_figure() -> None:
         assert report["median"][server]["connected"] == 20
         assert report["median"][server]["connected_max"] == 30
     assert "| figure | target | hub | floor | hub ÷ floor |" in out
+
+
+@pytest.mark.e2e
+def test_hub_benchmark_runs_the_steady_room_alone() -> None:
+    """bench_hub.py --only steady fills the room and reports the steady asks and its CPU."""
+    out = run_benchmark("bench_hub.py", "--quick", "--only", "steady", "--servers", "hub")
+    report = json.loads(out[out.index("\n{") :])
+    assert set(report["median"]["hub"]) == {
+        "connected",
+        "rss_mb",
+        "steady_ask_p50_ms",
+        "steady_ask_p99_ms",
+        "cpu_steady_pct",
+        "others_cpu_steady_pct",
+    }
+    assert report["median"]["hub"]["connected"] == 20
 
 
 @pytest.mark.e2e

@@ -15,9 +15,11 @@ from fireside.gcpolicy import GcFreezer
 @pytest.fixture
 def thawed() -> Iterator[None]:
     """Leave the process's collector as the test found it (nothing frozen)."""
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 class Leftover:
@@ -58,3 +60,16 @@ def test_a_step_of_zero_leaves_the_collector_alone() -> None:
     freezer = GcFreezer(step=0)
     freezer.observe(10_000)
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("thawed")
+def test_young_collections_are_rarer_while_a_large_room_is_frozen() -> None:
+    """While a room's objects are frozen the youngest generation is collected after more
+    allocations (fewer pauses inside asks); the room emptying restores the usual rate."""
+    before = gc.get_threshold()
+    freezer = GcFreezer(step=10, young=before[0] * 10)
+    freezer.observe(10)
+    assert gc.get_threshold() == (before[0] * 10, *before[1:])
+    freezer.observe(20)  # a second freeze keeps it, and remembers the usual rate
+    freezer.observe(5)
+    assert gc.get_threshold() == before

@@ -3,11 +3,14 @@ pushed to the moderator and kept across a restart."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
 from fireside.hub import Hub, HubConfig
+from fireside.hub.hints import HintSteps, HintWorker
+from fireside.store import Write
 
 from .conftest import TOKEN
 from .helpers import configure
@@ -65,3 +68,29 @@ async def test_hints_of_a_burst_are_kept_when_the_hub_stops_right_after(
     assert all(q["suggested_topic"] is not None for q in stored.values())
     # Each question's own duplicate search ran before it was indexed: never itself.
     assert all(q["duplicate_of"] != q["id"] for q in stored.values())
+
+
+async def test_a_hint_stopped_between_its_steps_is_finished_and_stored() -> None:
+    """A hub that stops while a hint waits between its steps still stores that hint whole."""
+    quiet = asyncio.Event()
+    quiet.set()
+    steps: list[str] = []
+    stored: list[Write] = []
+    second_step = asyncio.Event()
+
+    def hint(question_id: int) -> HintSteps:
+        steps.append(f"topic {question_id}")
+        quiet.clear()  # a request arrives during the first step: the second one waits
+        second_step.set()
+        yield
+        steps.append(f"duplicate {question_id}")
+        return ("hint", (question_id,)), 0
+
+    worker = HintWorker(hint, lambda writes, _: stored.extend(writes), quiet, lambda: False, 60)
+    worker.add(1)
+    worker.add(2)
+    await second_step.wait()  # the worker is in the middle of hint 1
+    assert steps == ["topic 1"]
+    worker.finish()
+    assert steps == ["topic 1", "duplicate 1", "topic 2", "duplicate 2"]
+    assert stored == [("hint", (1,)), ("hint", (2,))]

@@ -9,7 +9,7 @@ import asyncio
 import collections
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 from fireside_ask import protocol as p
@@ -43,9 +43,18 @@ class Hints:
         Both are hints for the moderator, stored with the question: a topic the moderator
         sets wins, and a duplicate is only ever merged by the moderator.
         """
+        self.suggest_topic(question)
+        self.find_duplicate(question)
+
+    def suggest_topic(self, question: Question) -> None:
+        """The first half of ``suggest``: the suggested topic and the words behind it."""
         suggestion = self.topics.suggest(question.text, live_segment=question.segment)
         question.suggested_topic = suggestion.topic
         question.suggestion_words = " ".join(suggestion.words) or None
+
+    def find_duplicate(self, question: Question) -> None:
+        """The second half of ``suggest``: the earlier question asking the same, if any; the
+        question then joins the duplicate index."""
         question.duplicate_of = self.duplicates.find(question.text)
         self.waiting.discard(question.id)
         if _live(question):  # the moderator may have merged or rejected it meanwhile
@@ -79,12 +88,18 @@ class Hints:
                 self.duplicates.add(question.id, question.text)
 
 
-Hint = Callable[[int], tuple[Write, int] | None]
-"""Computes and pushes one question's hint; returns its write and the room generation it
-was decided on (``None`` for a question that is gone)."""
+HintSteps = Generator[None, None, tuple[Write, int] | None]
+Hint = Callable[[int], HintSteps]
+"""Computes and pushes one question's hint in steps (it yields between them, so that a
+request that arrives meanwhile waits for one step, not the whole hint); returns its write
+and the room generation it was decided on (``None`` for a question that is gone)."""
 
 Store = Callable[[list[Write], int], None]
 """Queues hint writes decided on one room generation."""
+
+
+_MORE = object()
+"""A hint step's outcome when the hint has more steps."""
 
 
 @dataclass(eq=False)
@@ -93,8 +108,9 @@ class HintWorker:
 
     Hints are advice to the moderator, so an ask's ack (and the loop's throughput for acks)
     comes first: the task computes one hint at a time only while no request is being handled
-    (``quiet``) and no fan-out is going out (``held``), yielding to the loop after each, and
-    during a long burst one every ``patience`` seconds. Every hint is still computed, pushed
+    (``quiet``) and no fan-out is going out (``held``), yielding to the loop after each of
+    its steps (``Hint``) and waiting for quiet again, and during a long burst one step every
+    ``patience`` seconds. Every hint is still computed, pushed
     and stored, in arrival order; the writes of consecutive hints go to the writer together
     (``batch`` at most).
     """
@@ -112,6 +128,8 @@ class HintWorker:
     _writes: list[Write] = field(default_factory=list, init=False)
     """Computed hints' writes not yet queued, all of room generation ``_generation``."""
     _generation: int = field(default=0, init=False)
+    _current: HintSteps | None = field(default=None, init=False)
+    """The hint whose steps are under way, for ``finish`` to complete."""
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -131,7 +149,13 @@ class HintWorker:
                     await self._wake.wait()
                 await self._turn()
                 while self._ids:
-                    self._one()
+                    steps = self._current = self.hint(self._ids.popleft())
+                    # Between the steps of one hint, a request that arrived goes first.
+                    while (done := self._step(steps)) is _MORE:
+                        await asyncio.sleep(0)
+                        await self._turn()
+                    self._current = None
+                    self._keep(done)
                     if len(self._writes) >= self.batch or not self._free():
                         break
                     await asyncio.sleep(0)  # whatever arrived meanwhile goes first
@@ -154,11 +178,26 @@ class HintWorker:
             else:
                 await asyncio.sleep(0)  # a fan-out goes out a slice per turn of the loop
 
-    def _one(self) -> None:
-        """Compute the next question's hint and keep its write for the next flush."""
-        done = self.hint(self._ids.popleft())
+    @staticmethod
+    def _step(steps: HintSteps) -> tuple[Write, int] | None | object:
+        """Run one step of a hint: ``_MORE`` if it has more, else what it returned."""
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        return _MORE
+
+    def _complete(self, steps: HintSteps) -> None:
+        """Run a hint's remaining steps at once and keep its write."""
+        while (done := self._step(steps)) is _MORE:
+            pass
+        self._keep(done)
+
+    def _keep(self, done: object) -> None:
+        """Keep a computed hint's write for the next flush."""
         if done is None:
             return
+        assert isinstance(done, tuple)
         write, generation = done
         if self._writes and generation != self._generation:
             self._flush()
@@ -175,6 +214,9 @@ class HintWorker:
         if self._task is not None:
             self._task.cancel()
             self._task = None
+        if self._current is not None:  # the hint the task was in the middle of
+            steps, self._current = self._current, None
+            self._complete(steps)
         while self._ids:
-            self._one()
+            self._complete(self.hint(self._ids.popleft()))
         self._flush()

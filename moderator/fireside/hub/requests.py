@@ -35,7 +35,7 @@ from ..store import (
     vote_write,
 )
 from .config import ANSWERS_KEPT
-from .hints import HintWorker
+from .hints import HintSteps, HintWorker
 
 if TYPE_CHECKING:
     from ..writer import Writer
@@ -114,13 +114,22 @@ class Requests:
             "export": self._on_export,
         }
 
-    def _hint(self, question_id: int) -> tuple[Write, int] | None:
-        """After the ack: suggest, push the hint to moderators; its write, to be stored."""
+    def _hint(self, question_id: int) -> HintSteps:
+        """After the ack: suggest, push the hint to moderators; its write, to be stored.
+
+        Two steps (topic, then duplicate search), each about half a hint's time: the worker
+        lets the loop handle what arrived in between.
+        """
         question = self.room.questions.get(question_id)
         if question is None:  # the room was reloaded without it
             self.hints.waiting.discard(question_id)
             return None
-        self.hints.suggest(question)
+        self.hints.suggest_topic(question)
+        yield
+        if self.room.questions.get(question_id) is not question:  # reloaded meanwhile
+            self.hints.waiting.discard(question_id)
+            return None
+        self.hints.find_duplicate(question)
         view = self.moderator_view(question)
         self._push(self.registry.moderators, {"type": "question", "question": view})
         # The generation of the room that decided it: the writer refuses it after a reload.

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from websockets.asyncio.server import ServerConnection
+from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from fireside_ask import protocol as p
@@ -49,6 +50,19 @@ def is_loopback(address: str) -> bool:
 def remote(ws: ServerConnection) -> str:
     """The address a connection came from, as the per-address limits count it."""
     return str(ws.remote_address[0]) if ws.remote_address else "?"
+
+
+def forget_handshake(ws: ServerConnection) -> None:
+    """Drop the opening handshake's headers, which nothing reads once the socket is open.
+
+    ``websockets`` keeps the request and response with their headers for the connection's
+    life: about 3 KB a connection from our own client, more from a browser (issue 17). The
+    request stays non-``None`` (with its path) because ``websockets`` takes a ``None``
+    request to mean that the next event is the handshake.
+    """
+    if ws.request is not None:
+        ws.request = Request(ws.request.path, Headers())
+    ws.response = None
 
 
 class Door:

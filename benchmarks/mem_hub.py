@@ -33,6 +33,19 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def report(before: tracemalloc.Snapshot, args: argparse.Namespace) -> None:
+    """Print the allocation sites that grew most since ``before``."""
+    after = tracemalloc.take_snapshot()
+    key = "traceback" if args.frames > 1 else "lineno"
+    stats = after.compare_to(before, key)
+    total = sum(s.size_diff for s in stats)
+    print(f"traced growth {total / 1e6:.1f} MB; top sites:")
+    for stat in stats[: args.top]:
+        print(f"{stat.size_diff / 1e6:8.2f} MB {stat.count_diff:8d}")
+        for line in stat.traceback.format()[-2 * args.frames :]:
+            print("    " + line)
+
+
 async def main(args: argparse.Namespace) -> None:
     raise_nofile(args.connections + 1000)
     with tempfile.TemporaryDirectory(prefix="mem-hub-") as tmp:
@@ -52,6 +65,9 @@ async def main(args: argparse.Namespace) -> None:
             generator.start()
             try:
                 await generator.connect_to(200, 8, 60)
+                if args.trace == "questions":
+                    tracemalloc.start(args.frames)
+                    before = tracemalloc.take_snapshot()
                 asked = 0
                 while asked < args.questions:
                     # Through the real ask path (store, hints), as the benchmark's asks go.
@@ -60,9 +76,12 @@ async def main(args: argparse.Namespace) -> None:
                 await asyncio.sleep(2.0)  # the hint worker catches up
                 gc.collect()
                 print(f"{asked} questions: {rss_mb():.1f} MB", flush=True)
+                if args.trace == "questions":
+                    report(before, args)
+                    return
                 gc.collect()
                 before_rss = rss_mb()
-                if args.trace:
+                if args.trace == "connections":
                     tracemalloc.start(args.frames)
                     before = tracemalloc.take_snapshot()
                 result = await generator.connect_to(args.connections, 16, 300)
@@ -79,16 +98,8 @@ async def main(args: argparse.Namespace) -> None:
 
                     ctypes.CDLL("libc.so.6").malloc_trim(0)
                     print(f"after malloc_trim: {rss_mb():.1f} MB", flush=True)
-                if args.trace:
-                    after = tracemalloc.take_snapshot()
-                    key = "traceback" if args.frames > 1 else "lineno"
-                    stats = after.compare_to(before, key)
-                    total = sum(s.size_diff for s in stats)
-                    print(f"traced growth {total / 1e6:.1f} MB; top sites:")
-                    for stat in stats[: args.top]:
-                        print(f"{stat.size_diff / 1e6:8.2f} MB {stat.count_diff:8d}")
-                        for line in stat.traceback.format()[-2 * args.frames :]:
-                            print("    " + line)
+                if args.trace == "connections":
+                    report(before, args)
             finally:
                 await generator.close()
 
@@ -98,7 +109,9 @@ if __name__ == "__main__":
     parser.add_argument("--connections", type=int, default=10000)
     parser.add_argument("--questions", type=int, default=0)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--trace", action="store_true")
+    parser.add_argument(
+        "--trace", choices=("questions", "connections"), help="where to trace allocations"
+    )
     parser.add_argument("--trim", action="store_true", help="then malloc_trim and measure again")
     parser.add_argument("--frames", type=int, default=1)
     parser.add_argument("--top", type=int, default=25)

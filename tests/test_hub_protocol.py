@@ -75,6 +75,18 @@ async def test_ask_is_acknowledged_with_its_number(connect: Callable[..., Any]) 
     assert reply == {"type": "ack", "request_id": "my-first", "question_id": 1, "state": "pending"}
 
 
+async def test_open_connection_keeps_no_handshake_headers(
+    hub: Hub, connect: Callable[..., Any]
+) -> None:
+    """A connected attendee still works, and the hub holds none of its handshake headers
+    (10,000 attendees' headers were some 30 MB of the hub's memory)."""
+    client = await connect(client_id="ada-headers-1")
+    await still_open(client)
+    (peer,) = hub.registry.peers
+    assert peer.ws.request is not None and len(peer.ws.request.headers) == 0
+    assert peer.ws.response is None
+
+
 async def test_refusals_never_close_the_connection(connect: Callable[..., Any]) -> None:
     """After garbage, an unknown type, a too-long question and a forbidden action, asking works."""
     client = await connect()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import uuid
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import connect as ws_connect
 
+from fireside.admission import _ShortQueue
 from fireside.hub import Hub
 from fireside_ask import protocol as p
 
@@ -85,6 +87,20 @@ async def test_open_connection_keeps_no_handshake_headers(
     (peer,) = hub.registry.peers
     assert peer.ws.request is not None and len(peer.ws.request.headers) == 0
     assert peer.ws.response is None
+
+
+def test_short_frame_queue_takes_and_puts_back_like_a_deque() -> None:
+    """Frames a connection sends are handled in the order sent, also after a put-back
+    (the hub's list-backed frame queue does what websockets' deque did)."""
+    short: _ShortQueue[int] = _ShortQueue()
+    reference: collections.deque[int] = collections.deque()
+    for queue in (short, reference):
+        queue.extend([1, 2, 3])
+        first = queue.popleft()
+        queue.extendleft(reversed([first, 9]))
+        queue.append(4)
+    assert list(short) == list(reference) == [1, 9, 2, 3, 4]
+    assert [short.popleft() for _ in range(5)] == [reference.popleft() for _ in range(5)]
 
 
 async def test_refusals_never_close_the_connection(connect: Callable[..., Any]) -> None:

@@ -229,8 +229,10 @@ class Hub(Requests):
         if peer is None:
             return
         try:
-            async for frame in ws:
-                await self._dispatch(peer, frame)
+            # recv() in a loop, not ``async for``: the iterator is an async generator
+            # kept suspended for the connection's life, about 500 bytes each (issue 17).
+            while True:
+                await self._dispatch(peer, await ws.recv())
         except ConnectionClosed:
             pass
         finally:

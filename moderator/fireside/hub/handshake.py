@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from websockets.asyncio.server import ServerConnection
-from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from fireside_ask import protocol as p
@@ -57,11 +56,12 @@ def forget_handshake(ws: ServerConnection) -> None:
 
     ``websockets`` keeps the request and response with their headers for the connection's
     life: about 3 KB a connection from our own client, more from a browser (issue 17). The
-    request stays non-``None`` (with its path) because ``websockets`` takes a ``None``
+    request's headers are emptied in place, since the protocol's parser keeps the same
+    request object too; the request itself stays, as ``websockets`` takes a ``None``
     request to mean that the next event is the handshake.
     """
     if ws.request is not None:
-        ws.request = Request(ws.request.path, Headers())
+        ws.request.headers.clear()
     ws.response = None
 
 

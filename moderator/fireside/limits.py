@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)  # one or two per connection and per client: no __dict__ each
 class Bucket:
     """Allows ``capacity`` events at once, refilled at ``capacity`` per ``period`` seconds."""
 

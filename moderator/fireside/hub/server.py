@@ -41,7 +41,7 @@ from .audiences import MODERATORS, Audience, Owner, Views, announce, seen_by_att
 from .audiences import vote_counts as vote_messages
 from .config import RESERVED, HubConfig
 from .fanout import Fanout
-from .handshake import Door, Refusal, remote
+from .handshake import Door, Refusal, forget_handshake, remote
 from .hints import Hints
 from .listen import bind, resolve_settings
 from .peers import Peer, Registry
@@ -216,6 +216,7 @@ class Hub(Requests):
 
     # --- connections ---------------------------------------------------------------
     async def _handle(self, ws: ServerConnection) -> None:
+        forget_handshake(ws)  # screened already: its headers only cost memory from here on
         refusal = self.door.refusals.pop(ws, None)
         if refusal is not None:
             await self._refuse(ws, refusal)
@@ -228,8 +229,10 @@ class Hub(Requests):
         if peer is None:
             return
         try:
-            async for frame in ws:
-                await self._dispatch(peer, frame)
+            # recv() in a loop, not ``async for``: the iterator is an async generator
+            # kept suspended for the connection's life, about 500 bytes each (issue 17).
+            while True:
+                await self._dispatch(peer, await ws.recv())
         except ConnectionClosed:
             pass
         finally:

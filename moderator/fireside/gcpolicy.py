@@ -32,11 +32,11 @@ class GcFreezer:
 
     def __init__(self, step: int, young: int = YOUNG_THRESHOLD) -> None:
         self.step = step
+        """Connections added since the last freeze that trigger the next one (0: never)."""
         self.young = young
         """The youngest generation's threshold while something is frozen."""
         self._usual: tuple[int, int, int] | None = None
         """The collector's thresholds before the first freeze, restored at the thaw."""
-        """Connections added since the last freeze that trigger the next one (0: never)."""
         self.frozen_at = 0
         """Connections open at the last freeze (0: nothing frozen by us)."""
 

@@ -34,9 +34,9 @@ WEIGHTS = Path("weights") / "l2_supercat_256.safetensors"
 TOKENIZER = Path("tokenizers") / "l2_supercat_tokenizer_config.json"
 TENSOR = "embedding.weight"
 CACHED_TEXTS = 4096
-"""Texts whose vectors each cache keeps: the recent questions and the agenda's examples,
-which are asked for again and again. Each entry holds about 1.2 KB; at 16,384 the two caches
-grew the hub by about 40 MB over a long session (issue 17)."""
+"""Texts whose two vectors the cache keeps: the recent questions and the agenda's examples,
+which are asked for again and again. Each entry holds about 2.3 KB; at 16,384 texts the
+caches grew the hub by about 40 MB over a long session (issue 17)."""
 
 
 class ModelMissing(RuntimeError):
@@ -69,12 +69,19 @@ class Embedder:
         self._table = TensorRows(weights, TENSOR)
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._lock = threading.Lock()
-        self.embed = lru_cache(maxsize=CACHED_TEXTS)(self._embed)
-        """The unit vector of a text (cached: the hub asks again for edited and merged texts)."""
         self._common: Vector = column_mean(weights, TENSOR)
-        self.centered = lru_cache(maxsize=CACHED_TEXTS)(self._centered)
+        # One cache for both vectors of a text: topic and duplicate work ask for both of the
+        # same question, and each miss costs a tokenization and a read of its rows.
+        self._vectors = lru_cache(maxsize=CACHED_TEXTS)(self._both)
+
+    def embed(self, text: str) -> Vector:
+        """The unit vector of a text (cached: the hub asks again for edited and merged texts)."""
+        return self._vectors(text)[0]
+
+    def centered(self, text: str) -> Vector:
         """The text's vector minus what every token shares, to unit length: for comparing two
         questions, where that shared part made every pair look alike (cosines of 0.5-0.9)."""
+        return self._vectors(text)[1]
 
     def _mean(self, text: str) -> Vector | None:
         with self._lock:  # the Rust tokenizer is shared between the hub's threads
@@ -84,26 +91,23 @@ class Embedder:
         mean: Vector = self._table[ids].astype(np.float32).mean(axis=0)
         return mean
 
-    def _embed(self, text: str) -> Vector:
+    def _both(self, text: str) -> tuple[Vector, Vector]:
         vector = self._mean(text)
         if vector is None:
-            return np.zeros(DIMENSIONS, np.float32)
-        norm = float(np.linalg.norm(vector))
-        return vector / norm if norm else vector
-
-    def _centered(self, text: str) -> Vector:
-        vector = self._mean(text)
-        if vector is None:
-            return np.zeros(DIMENSIONS, np.float32)
-        vector = vector - self._common
-        norm = float(np.linalg.norm(vector))
-        return vector / norm if norm else vector
+            zero = np.zeros(DIMENSIONS, np.float32)
+            return zero, zero
+        return _unit(vector), _unit(vector - self._common)
 
     def matrix(self, texts: list[str]) -> Vector:
         """The vectors of ``texts`` as rows (an empty 0 x 256 matrix for no texts)."""
         if not texts:
             return np.zeros((0, DIMENSIONS), np.float32)
         return np.stack([self.embed(text) for text in texts])
+
+
+def _unit(vector: Vector) -> Vector:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
 
 
 _DTYPES = {"F16": np.float16, "F32": np.float32}

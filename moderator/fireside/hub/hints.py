@@ -110,9 +110,8 @@ class HintWorker:
     comes first: the task computes one hint at a time only while no request is being handled
     (``quiet``) and no fan-out is going out (``held``), yielding to the loop after each of
     its steps (``Hint``) and waiting for quiet again, and during a long burst one step every
-    ``patience`` seconds. Every hint is still computed, pushed
-    and stored, in arrival order; the writes of consecutive hints go to the writer together
-    (``batch`` at most).
+    ``patience`` seconds. Every hint is still computed, pushed and stored, in arrival order;
+    the writes of consecutive hints go to the writer together (``batch`` at most).
     """
 
     hint: Hint

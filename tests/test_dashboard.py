@@ -50,6 +50,13 @@ async def approve(connect: Any, *ids: int) -> None:
         assert reply["type"] == "ack"
 
 
+async def queued(connect: Any, *texts: str) -> list[int]:
+    """Ask ``texts`` and approve them: they are in the queue, in this order."""
+    ids = await ask(connect, *texts)
+    await approve(connect, *ids)
+    return ids
+
+
 async def test_dashboard_shows_session_join_command_and_counts(
     hub: Hub, url: str, connect: Any
 ) -> None:
@@ -299,8 +306,7 @@ async def test_the_cursor_stays_on_its_question_when_the_terminal_is_resized(
     hub: Hub, url: str, connect: Any
 ) -> None:
     """Resizing the terminal (a projector plugged in) keeps the highlighted question."""
-    first, second, third = await ask(connect, "One?", "Two?", "Three?")
-    await approve(connect, first, second, third)
+    first, second, third = await queued(connect, "One?", "Two?", "Three?")
     async with dashboard(url) as (app, pilot):
         await until(pilot, lambda: rows(app, "queue") == [first, second, third])
         await pilot.press("tab", "down", "down")
@@ -328,8 +334,7 @@ async def test_new_questions_and_votes_appear_without_a_keypress_and_cursor_stay
     hub: Hub, url: str, connect: Any
 ) -> None:
     """Questions and votes arrive live; the cursor stays on the question it was on."""
-    first, second, third = await ask(connect, "One?", "Two?", "Three?")
-    await approve(connect, first, second, third)
+    first, second, third = await queued(connect, "One?", "Two?", "Three?")
     async with dashboard(url) as (app, pilot):
         await until(pilot, lambda: rows(app, "queue") == [first, second, third])
         await pilot.press("tab", "down")  # on "Two?"

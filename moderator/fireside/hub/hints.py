@@ -16,7 +16,7 @@ from fireside_ask import protocol as p
 
 from ..agenda import Agenda
 from ..room import Change, Question, Room
-from ..store import Write
+from ..store import Write, question_update
 from ..topics import DuplicateIndex, TopicSuggester
 
 log = logging.getLogger("fireside.hub")
@@ -25,6 +25,14 @@ log = logging.getLogger("fireside.hub")
 def _live(question: Question) -> bool:
     """Whether a question can still be the original of a duplicate."""
     return question.state != p.REJECTED and question.merged_into is None
+
+
+HintSteps = Generator[None, None, tuple[Write, int] | None]
+"""One question's hint, a step per ``next``; it returns its write and the room generation it
+was decided on (``None`` for a question that is gone)."""
+Hint = Callable[[int], HintSteps]
+"""Computes and pushes one question's hint in steps (it yields between them, so that a
+request that arrives meanwhile waits for one step, not the whole hint)."""
 
 
 class Hints:
@@ -37,24 +45,33 @@ class Hints:
         """Questions asked whose hint is not computed yet: kept out of the duplicate index
         until then, so that a question is never found as a duplicate of itself."""
 
-    def suggest(self, question: Question) -> None:
-        """Suggest a topic and look for an earlier question asking the same, on arrival.
-
-        Both are hints for the moderator, stored with the question: a topic the moderator
-        sets wins, and a duplicate is only ever merged by the moderator.
-        """
+    def steps(self, room: Room, question_id: int, publish: Callable[[Question], None]) -> HintSteps:
+        """After the ack: a question's hint in two steps (topic, then duplicate search), each
+        about half a hint's time, so the worker lets the loop handle what arrived in between;
+        ``publish`` shows it to the moderators."""
+        question = room.questions.get(question_id)
+        if question is None:  # the room was reloaded without it
+            self.waiting.discard(question_id)
+            return None
         self.suggest_topic(question)
+        yield
+        if room.questions.get(question_id) is not question:  # reloaded meanwhile
+            self.waiting.discard(question_id)
+            return None
         self.find_duplicate(question)
+        publish(question)
+        # The generation of the room that decided it: the writer refuses it after a reload.
+        return question_update(question), room.generation
 
     def suggest_topic(self, question: Question) -> None:
-        """The first half of ``suggest``: the suggested topic and the words behind it."""
+        """A hint's first step: the suggested topic and the words behind it."""
         suggestion = self.topics.suggest(question.text, live_segment=question.segment)
         question.suggested_topic = suggestion.topic
         question.suggestion_words = " ".join(suggestion.words) or None
 
     def find_duplicate(self, question: Question) -> None:
-        """The second half of ``suggest``: the earlier question asking the same, if any; the
-        question then joins the duplicate index."""
+        """A hint's second step: the earlier question asking the same, if any; the question
+        then joins the duplicate index."""
         question.duplicate_of = self.duplicates.find(question.text)
         self.waiting.discard(question.id)
         if _live(question):  # the moderator may have merged or rejected it meanwhile
@@ -87,12 +104,6 @@ class Hints:
             if _live(question) and question.id not in self.waiting:
                 self.duplicates.add(question.id, question.text)
 
-
-HintSteps = Generator[None, None, tuple[Write, int] | None]
-Hint = Callable[[int], HintSteps]
-"""Computes and pushes one question's hint in steps (it yields between them, so that a
-request that arrives meanwhile waits for one step, not the whole hint); returns its write
-and the room generation it was decided on (``None`` for a question that is gone)."""
 
 Store = Callable[[list[Write], int], None]
 """Queues hint writes decided on one room generation."""

@@ -115,25 +115,12 @@ class Requests:
         }
 
     def _hint(self, question_id: int) -> HintSteps:
-        """After the ack: suggest, push the hint to moderators; its write, to be stored.
+        """After the ack: the question's hint, pushed to the moderators when computed."""
+        return self.hints.steps(self.room, question_id, self._publish_hint)
 
-        Two steps (topic, then duplicate search), each about half a hint's time: the worker
-        lets the loop handle what arrived in between.
-        """
-        question = self.room.questions.get(question_id)
-        if question is None:  # the room was reloaded without it
-            self.hints.waiting.discard(question_id)
-            return None
-        self.hints.suggest_topic(question)
-        yield
-        if self.room.questions.get(question_id) is not question:  # reloaded meanwhile
-            self.hints.waiting.discard(question_id)
-            return None
-        self.hints.find_duplicate(question)
+    def _publish_hint(self, question: Question) -> None:
         view = self.moderator_view(question)
         self._push(self.registry.moderators, {"type": "question", "question": view})
-        # The generation of the room that decided it: the writer refuses it after a reload.
-        return question_update(question), self.room.generation
 
     def _store_hints(self, writes: list[Write], generation: int) -> None:
         """Queue computed hints' writes; a lost hint is logged, never an attendee's error."""

@@ -31,3 +31,16 @@ def test_the_drain_waiters_are_only_appended_removed_and_walked() -> None:
     used = set(re.findall(r"self\.drain_waiters\.(\w+)", source))
     assert used == {"append", "remove"}
     assert "for waiter in self.drain_waiters" in source
+
+
+def test_a_ping_waits_only_for_a_paused_transport() -> None:
+    """The keepalive rota pings a slice of the room in one go (``hub.keepalive``) and skips
+    connections whose writes are still waiting: ``ping()`` must only wait in ``drain()``, and
+    only while the transport is paused (or closing)."""
+    ping = inspect.getsource(connection.Connection.ping)
+    assert (
+        "async with self.send_context()" in ping
+        and "await" not in ping.replace("async with self.send_context()", "").split('"""')[-1]
+    )
+    drain = inspect.getsource(connection.Connection.drain)
+    assert "if self.paused:" in drain and drain.count("await ") == 2

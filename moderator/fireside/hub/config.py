@@ -110,6 +110,9 @@ class HubConfig:
     """Bytes queued to one client before it counts as stalled and is dropped."""
     close_grace: float = 3.0
     """Seconds shutdown waits for connections to close before cutting them."""
+    ping_interval: float = 20.0
+    """Seconds between two keepalive pings to one connection; a ping still unanswered when
+    the next is due drops the connection (see ``hub.keepalive``)."""
     stall_timeout: float = 1.5
     """Seconds a connection may hold a backlog over 16 KiB without progress before it is
     dropped as stalled (a slow reader that makes progress stays)."""

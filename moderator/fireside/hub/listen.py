@@ -72,8 +72,8 @@ async def bind(
             max_size=config.max_frame,
             compression=None,
             max_queue=16,
-            ping_interval=20,
-            ping_timeout=20,
+            # The hub pings the room itself, spread over the interval (``hub.keepalive``).
+            ping_interval=None,
             close_timeout=5,
             server_header="Fireside",
             logger=_WS_LOG,

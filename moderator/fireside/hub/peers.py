@@ -36,6 +36,10 @@ class Peer:
     """Bytes known delivered (queued minus backlog) at the last stall check."""
     answering: dict[str, asyncio.Future[p.Ack | p.Error]] = field(default_factory=dict)
     """Moderator requests being handled now, by request_id: the reply records the answer."""
+    rota: int = 0
+    """Its place in the keepalive rota (``hub.keepalive``)."""
+    pong: asyncio.Future[float] | None = None
+    """The answer to the last keepalive ping it was sent, once it comes."""
 
 
 class Registry:

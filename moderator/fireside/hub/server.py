@@ -43,6 +43,7 @@ from .config import RESERVED, HubConfig
 from .fanout import Fanout
 from .handshake import Door, Refusal, forget_handshake, remote
 from .hints import Hints
+from .keepalive import Keepalive
 from .listen import bind, resolve_settings
 from .peers import Peer, Registry
 from .requests import Requests
@@ -84,6 +85,7 @@ class Hub(Requests):
             config.stall_timeout,
             config.fanout_budget,
         )
+        self.keepalive = Keepalive(config.ping_interval, config.push_interval)
         self.door = Door(config, self.registry, lambda m: self._push(self.registry.moderators, m))
         self.welcomes = Welcomes(config, self._live, self._join_details)
         self._init_requests()
@@ -236,7 +238,11 @@ class Hub(Requests):
         except ConnectionClosed:
             pass
         finally:
-            self.registry.leave(peer)
+            self._leave(peer)
+
+    def _leave(self, peer: Peer) -> None:
+        self.registry.leave(peer)
+        self.keepalive.remove(peer)
 
     async def _refuse(
         self, ws: ServerConnection, refusal: Refusal, request_id: str | None = None
@@ -290,12 +296,13 @@ class Hub(Requests):
         self.door.known_clients.add(peer.client_id)
         # Join first, so that the welcome counts this attendee among the people connected.
         self.registry.join(peer)
+        self.keepalive.add(peer)
         welcome = self.welcomes.frame(peer, self.room).encode("utf-8")
         self.fanout.count(peer, len(welcome))
         try:
             await ws.send(welcome, text=True)
         except ConnectionClosed:
-            self.registry.leave(peer)
+            self._leave(peer)
             return None
         return peer
 
@@ -360,7 +367,8 @@ class Hub(Requests):
             self.welcomes.version += 1
 
     async def _tick(self) -> None:
-        """Push coalesced vote counts and presence at most every ``push_interval``."""
+        """Push coalesced vote counts and presence at most every ``push_interval``, and ping
+        the keepalive rota's next slice of the room."""
         while True:
             await asyncio.sleep(self.config.push_interval)
             try:
@@ -368,6 +376,7 @@ class Hub(Requests):
                 self.flush()
                 self.drop_stalled()
                 self._gc.observe(len(self.registry.peers))
+                await self.keepalive.beat()
             except Exception:  # pragma: no cover - a bug here must not stop the pushes
                 log.exception("push failed")
 

@@ -196,6 +196,12 @@ async def acked(client: RawClient, message: dict[str, Any]) -> dict[str, Any]:
     return reply
 
 
+async def end_session(moderator: RawClient, hub: Hub) -> None:
+    """Move the clock past the last segment, as a moderator ending the session does."""
+    for _ in range(len(hub.config.agenda.segments) + 1):
+        await acked(moderator, {"type": "clock", "action": "next"})
+
+
 async def until(predicate: Callable[[], object], within: float = 5.0, what: str = "") -> None:
     """Poll ``predicate`` until it holds, or fail after ``within`` seconds (naming ``what``)."""
     loop = asyncio.get_running_loop()

@@ -20,7 +20,7 @@ from fireside.hub import Hub
 from fireside_ask.interactive import Interactive
 from fireside_ask.session import Session
 
-from .helpers import FAST, free_port, running, until
+from .helpers import FAST, end_session, free_port, running, until
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.anyio
@@ -214,11 +214,6 @@ async def test_reject_that_stands_is_told_a_moment_later(screen: Screen, connect
     assert (await screen.shows("did not take")) == (
         "The moderator did not take your question #1."
     )
-
-
-async def end_session(moderator: RawClient, hub: Hub) -> None:
-    for _ in range(len(hub.config.agenda.segments) + 1):
-        assert (await moderator.request({"type": "clock", "action": "next"}))["type"] == "ack"
 
 
 async def test_question_after_the_end_is_taken_with_a_note(

@@ -19,7 +19,15 @@ from websockets.asyncio.server import ServerConnection, serve
 from fireside.hub import Hub
 from fireside_ask.cli import main
 
-from .helpers import NASTY, command_env, free_port, hub_at, run_command, stored_questions
+from .helpers import (
+    NASTY,
+    command_env,
+    end_session,
+    free_port,
+    hub_at,
+    run_command,
+    stored_questions,
+)
 
 # Marked here too (conftest marks them only after collection) so that parametrized
 # coroutine tests get their parameters.
@@ -70,8 +78,7 @@ async def test_ask_prints_the_question_number_and_exits_zero(capsys, url: str) -
 async def test_question_after_the_end_is_confirmed_with_a_note(capsys, connect, hub: Hub) -> None:
     """``--ask`` after the last segment still prints ``#1``, and says the session has ended."""
     moderator = await connect("moderator")
-    for _ in range(len(hub.config.agenda.segments) + 1):
-        await moderator.request({"type": "clock", "action": "next"})
+    await end_session(moderator, hub)
     result = await run_cli(capsys, f"127.0.0.1:{hub.port}", "--ask", "Slides online?")
     assert (result.code, result.out) == (0, "#1\n")
     assert one_line(result.err) == (

@@ -18,7 +18,7 @@ from fireside_ask.text import clean_text
 
 from .browser import ARGS, require_chromium
 from .conftest import TOKEN
-from .helpers import configure, free_port, stored_questions
+from .helpers import acked, configure, end_session, free_port, stored_questions
 from .wsclient import RawClient
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -220,6 +220,71 @@ async def test_a_full_room_is_shown_as_a_message_not_a_bare_disconnect(
         assert "Reconnecting" in str(await page.text_content("#connection"))
     finally:
         await context.close()
+
+
+ON_STAGE = "Which benchmark do you trust?"
+
+
+async def put_on_air(hub: Hub, question_id: int) -> RawClient:
+    """Approve the question and put it on air; the moderator stays connected to end later."""
+    moderator = await RawClient.open(f"ws://127.0.0.1:{hub.port}", role="moderator", token=TOKEN)
+    for kind in ("approve", "on_air"):
+        await acked(moderator, {"type": kind, "question_id": question_id})
+    return moderator
+
+
+async def shows_the_end_with_nothing_on_air(page: Any) -> None:
+    """The page says the session ended and lists the last question, not as on air now."""
+    await page.locator("#segment").filter(has_text="The session has ended").wait_for(
+        timeout=DEADLINE
+    )
+    # The segment line and the lists are drawn in the same frame: no wait needed below.
+    await listed(page).filter(has_text=ON_STAGE).wait_for(timeout=DEADLINE)
+    assert "On air now" not in str(await page.text_content("main"))
+    assert await page.locator("li.on-air").count() == 0
+    assert page.errors == []
+
+
+async def test_page_open_when_the_session_ends_shows_no_question_on_air(
+    hub: Hub, open_page: Callable[..., Awaitable[Any]]
+) -> None:
+    """A phone watching when the moderator ends the session stops calling a question on air."""
+    page = await open_page(hub.port)
+    await ask(page, ON_STAGE)
+    await notice_with(page, "#1")
+    moderator = await put_on_air(hub, 1)
+    try:
+        await page.locator("#mine li.on-air").filter(has_text="On air now").wait_for(
+            timeout=DEADLINE
+        )
+        await listed(page).filter(has_text="On air now").wait_for(timeout=DEADLINE)
+        await end_session(moderator, hub)
+    finally:
+        await moderator.close()
+    await shows_the_end_with_nothing_on_air(page)
+    assert "Was on air" in str(await page.text_content("#mine"))
+
+
+async def test_page_opened_after_the_end_shows_no_question_on_air(
+    hub: Hub, open_page: Callable[..., Awaitable[Any]], tmp_path: Path
+) -> None:
+    """A phone that opens the page after the end reads that it ended; nothing is on air."""
+    attendee = await RawClient.open(f"ws://127.0.0.1:{hub.port}")
+    try:
+        asked = await attendee.ask(ON_STAGE)
+    finally:
+        await attendee.close()
+    moderator = await put_on_air(hub, asked["question_id"])
+    try:
+        await end_session(moderator, hub)
+    finally:
+        await moderator.close()
+    page = await open_page(hub.port)
+    await shows_the_end_with_nothing_on_air(page)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+    shot = tmp_path / "page-360-ended.png"
+    await page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 0  # look at it
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -6,7 +6,7 @@
   const VISIBLE = new Set(["approved", "on_air", "answered"]);
   const STATE_WORDS = {
     pending: "Waiting for approval", approved: "Approved", on_air: "On air now",
-    answered: "Answered", rejected: "Not shown",
+    answered: "Answered", rejected: "Not shown", was_on_air: "Was on air",
   };
   // Reconnect like fireside-ask: 0.5 s doubling to 10 s, each cut by up to a half.
   const BACKOFF_BASE = 500, BACKOFF_CAP = 10000;
@@ -220,6 +220,13 @@
   }
 
   // --- drawing: plain DOM, text only ---
+  // Once the session has ended nothing is on stage: the question left on air is history
+  // (fireside-ask says the same), so it is neither lit, nor first, nor "On air now".
+  function shownState(q) {
+    const ended = state.clock && state.clock.state === "finished";
+    return q.state === "on_air" && ended ? "was_on_air" : q.state;
+  }
+
   let drawing = false;
   function render() {
     if (drawing) return;
@@ -241,7 +248,8 @@
     document.title = `${title}: ask a question`;
     say("connection", welcomed ? `Connected · ${state.connected} here` : $("connection").textContent);
     drawSegment();
-    const order = (q) => [q.state === "on_air" ? 0 : 1, q.pinned ? 0 : 1, -(q.votes || 0), q.id];
+    const order = (q) =>
+      [shownState(q) === "on_air" ? 0 : 1, q.pinned ? 0 : 1, -(q.votes || 0), q.id];
     const shown = [...state.questions.values()].sort((a, b) => {
       const x = order(a), y = order(b);
       for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
@@ -256,7 +264,8 @@
   }
 
   function item(q) {
-    const li = el("li", q.state === "on_air" ? "on-air" : "");
+    const shown = shownState(q);
+    const li = el("li", shown === "on_air" ? "on-air" : "");
     li.dataset.id = q.id;
     const voted = state.myVotes.has(q.id);
     const button = el("button", "vote");
@@ -269,18 +278,19 @@
     const body = el("div", "text", q.text);
     const meta = [`#${q.id}`];
     if (q.name) meta.push(q.name);
-    if (q.state !== "approved") meta.push(STATE_WORDS[q.state] || q.state);
+    if (shown !== "approved") meta.push(STATE_WORDS[shown] || shown);
     body.append(el("span", "meta", meta.join(" · ")));
     li.append(button, body);
     return li;
   }
 
   function mineItem(q) {
-    const li = el("li", q.state === "on_air" ? "on-air" : "");
+    const shown = shownState(q);
+    const li = el("li", shown === "on_air" ? "on-air" : "");
     li.dataset.id = q.id;
     const body = el("div", "text", q.text);
     const word = q.merged_into != null ? `Merged into #${q.merged_into}`
-      : STATE_WORDS[q.state] || q.state;
+      : STATE_WORDS[shown] || shown;
     const meta = el("span", "meta", `#${q.id} · `);
     meta.append(el("span", "state", word));
     body.append(meta);

@@ -20,7 +20,7 @@ from fireside.hub import Hub
 from fireside_ask.interactive import Interactive
 from fireside_ask.session import Session
 
-from .helpers import FAST, end_session, free_port, running, until
+from .helpers import FAST, acked, end_session, free_port, running, until
 from .wsclient import RawClient
 
 pytestmark = pytest.mark.anyio
@@ -258,6 +258,31 @@ async def test_a_late_joiner_after_the_end_sees_no_question_on_air(
     assert "This session has ended." in late.text
     assert "Which benchmark do you trust?" in late.text  # still in the list
     assert "ON AIR" not in late.text
+
+
+async def test_list_after_the_end_calls_the_last_question_aired(
+    connect, hub: Hub, url: str
+) -> None:
+    """After the end, ``/list`` shows the question left on air as "aired", not first."""
+    moderator = await connect("moderator")
+    asker = await connect()
+    ids = []
+    for text in ("Which benchmark do you trust?", "Is Llama still ahead?"):
+        ids.append((await asker.request({"type": "ask", "text": text}))["question_id"])
+        await acked(moderator, {"type": "approve", "question_id": ids[-1]})
+    voter = await connect()
+    await acked(voter, {"type": "vote", "question_id": ids[1], "up": True})
+    await acked(moderator, {"type": "on_air", "question_id": ids[0]})
+    await end_session(moderator, hub)
+
+    late = Screen(url, "f" * 32)
+    async with running(late.session):
+        await late.shows("Type your question")
+        late.type("/list")
+        aired = await late.shows("Which benchmark")
+    assert "  aired " in aired and "on air" not in aired
+    listed = [line for line in late.text.splitlines() if line.startswith("#")]
+    assert "Is Llama still ahead?" in listed[0], listed  # by votes: nothing is on air now
 
 
 async def test_interactive_client_that_cannot_connect_suggests_checking_the_address() -> None:

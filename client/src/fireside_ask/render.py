@@ -30,6 +30,10 @@ STATE_STYLES = {
     p.ON_AIR: "bold green",
     p.ANSWERED: "dim",
 }
+WAS_ON_AIR = "aired"
+"""The label of the question left on air once the session has ended: nothing is on stage
+any more (the attendee page says "Was on air"; this one fits the column)."""
+LABEL_WIDTH = max(len(label) for label in (*STATE_LABELS.values(), WAS_ON_AIR)) + 1
 
 
 def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Console:
@@ -48,7 +52,7 @@ def safe(value: Any, limit: int | None = None) -> str:
 
 
 def question_line(
-    question: dict[str, Any], *, mine: bool = False, voted: bool = False
+    question: dict[str, Any], *, mine: bool = False, voted: bool = False, ended: bool = False
 ) -> Text:
     """One question on one line: ``#3    5 votes  approved  What about Qwen?``."""
     state = str(question.get("state") or "")
@@ -58,10 +62,13 @@ def question_line(
     line.append(f"#{question.get('id')}".ljust(5), style="bold")
     line.append(f"{plural(votes, 'vote'):>9}", style="cyan" if voted else "")
     line.append("  ")
-    line.append(
-        STATE_LABELS.get(state, safe(state, 12)).ljust(9),
-        style=STATE_STYLES.get(state, ""),
-    )
+    if ended and state == p.ON_AIR:
+        line.append(WAS_ON_AIR.ljust(LABEL_WIDTH), style="dim")
+    else:
+        line.append(
+            STATE_LABELS.get(state, safe(state, 12)).ljust(LABEL_WIDTH),
+            style=STATE_STYLES.get(state, ""),
+        )
     line.append(" ")
     line.append(safe(question.get("text")))
     name = safe(question.get("name"), p.MAX_NAME_CHARS)
@@ -78,7 +85,7 @@ def question_lines(state: HubState) -> Iterable[Text]:
     for question in state.visible():
         qid = question["id"]
         yield question_line(
-            question, mine=qid in state.mine, voted=qid in state.my_votes
+            question, mine=qid in state.mine, voted=qid in state.my_votes, ended=state.ended
         )
 
 

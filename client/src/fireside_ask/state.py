@@ -104,7 +104,9 @@ class HubState:
         return self.clock_state == "finished"
 
     def visible(self) -> list[Message]:
-        """Questions to list: on air first, then pinned, then by votes, then oldest first."""
+        """Questions to list: on air first (until the session ends), then pinned, then by
+        votes, then oldest first."""
+        on_stage = not self.ended
         shown = [
             q
             for q in self.questions.values()
@@ -113,7 +115,7 @@ class HubState:
         return sorted(
             shown,
             key=lambda q: (
-                q.get("state") != p.ON_AIR,
+                not (on_stage and q.get("state") == p.ON_AIR),
                 not q.get("pinned"),
                 -int(q.get("votes") or 0),
                 q["id"],

@@ -25,6 +25,10 @@ from .peers import Peer
 
 log = logging.getLogger("fireside.hub")
 
+PINGS_PER_TURN = 16
+"""Pings sent between two turns of the event loop: a beat to 63 peers (a room of 5,000) took
+2-4 ms in one go, as long as the asks that arrived meanwhile waited (issue 17)."""
+
 
 class Keepalive:
     """Pings every peer once per ``interval``, a slice of the room at each ``beat``."""
@@ -55,7 +59,9 @@ class Keepalive:
         place = self.rota[self._turn]
         self._turn = (self._turn + 1) % len(self.rota)
         self.beats += 1
-        for peer in list(place):
+        for index, peer in enumerate(list(place)):
+            if index and not index % PINGS_PER_TURN:
+                await asyncio.sleep(0)  # an ask that arrived meanwhile is answered first
             transport = peer.ws.transport
             if transport is None or transport.is_closing():
                 continue

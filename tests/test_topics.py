@@ -508,3 +508,31 @@ def test_topics_explain_shows_what_decided_and_the_words_behind_it(
         "deployment\tWhich GPUs do we need to serve Llama 70B with vLLM?",
         "    decided by the agenda's words, unambiguous",
     ]
+
+
+class CountingIndex(DuplicateIndex):
+    """A duplicate index that counts how many questions' key weights it sums."""
+
+    sums = 0
+
+    def _sum(self, keys: frozenset[str]) -> float:
+        self.sums += 1
+        return super()._sum(keys)
+
+
+def test_a_growing_index_never_pauses_to_reweigh_every_question_at_once() -> None:
+    """Each question added reweighs a handful of earlier ones, never the whole session (a walk
+    of 17,000 questions held the hub's loop 48 ms), and every earlier one is reweighed before
+    the index has grown by half again."""
+    index = CountingIndex()
+    subjects = ["licence", "benchmark", "quantization", "agents", "latency", "tokenizer"]
+    growths = 0
+    for number in range(1, 601):
+        before, waiting = index.sums, len(index._stale)
+        text = f"What about {subjects[number % 6]} number {number} and {subjects[number % 5]}?"
+        index.add(number, text)
+        assert index.sums - before <= 5, f"{index.sums - before} reweighed at question {number}"
+        if len(index._stale) > waiting:  # grown by half: a new round of reweighing begins
+            growths += 1
+            assert waiting == 0, f"{waiting} still waiting from the last round at {number}"
+    assert growths >= 8

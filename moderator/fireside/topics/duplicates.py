@@ -71,6 +71,14 @@ RETRIEVAL_WEIGHT = 0.6
 """Words at least this distinctive find candidates; vaguer ones only add to their score."""
 
 
+REFRESH_PER_ADD = 4
+"""Cached totals refreshed with each question added, once the index has grown by half: all of
+them within the next quarter of that growth, and no walk of the whole index at once (that
+walk took 7 ms at 2,300 questions and 48 ms at 17,000, inside one hint step on the hub's
+event loop, where every ask arriving meanwhile waited; docs/performance.md, issue 17). The
+totals only choose which candidates to score again with today's weights (``_scored``)."""
+
+
 class DuplicateIndex:
     """The questions asked so far, searchable for one that asks what a new one asks."""
 
@@ -96,6 +104,8 @@ class DuplicateIndex:
         """Each question's summed key weights, all refreshed when the index grows by half: a
         key's share of questions, hence its weight, changes slowly as a session grows."""
         self._totals_size = 0
+        self._stale: list[int] = []
+        """Entries whose total waits for its refresh, ``REFRESH_PER_ADD`` per question added."""
         self._added = 0
 
     def __len__(self) -> int:
@@ -138,11 +148,14 @@ class DuplicateIndex:
         for key in keys:
             self._postings[key].add(question_id)
             self._df[key] += 1
+        self._totals[question_id] = self._sum(keys)
         if len(self._keys) > self._totals_size * 1.5 + 5:
             self._totals_size = len(self._keys)
-            self._totals = {q: self._sum(k) for q, k in self._keys.items()}
-        else:
-            self._totals[question_id] = self._sum(keys)
+            self._stale = list(self._keys)
+        for _ in range(min(REFRESH_PER_ADD, len(self._stale))):
+            entry = self._stale.pop()
+            if entry in self._keys:
+                self._totals[entry] = self._sum(self._keys[entry])
 
     def remove(self, question_id: int) -> None:
         """Forget a question (rejected, or merged into another); unknown ids are ignored."""

@@ -78,3 +78,29 @@ async def test_a_room_that_arrived_at_once_is_pinged_a_slice_at_a_time(
     assert max(per_beat) <= math.ceil(len(peers) / places), per_beat
     assert max(first_ping.values()) - start <= places + 1
     assert all(peer in hub.registry.peers for peer in peers)
+
+
+@configure(ping_interval=1.0)
+async def test_a_connection_left_half_closed_neither_holds_the_pushes_nor_stays(
+    hub: Hub, connect: Connect, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client floods frames, the hub closes it for its frame budget, and the client keeps
+    the socket open without reading: the hub's tick (votes, presence, stall checks, pings)
+    keeps its pace meanwhile, and the half-closed connection is cut at a later turn."""
+    caplog.set_level(logging.WARNING, logger="fireside.hub")
+    live: RawClient = await connect()
+    flooder: RawClient = await connect()
+    flooder_peer = peer_of(hub, flooder)
+    for _ in range(hub.config.frames_burst + 5):
+        flooder.ws.protocol.send_ping(b"x")  # control frames spend the budget too
+    flooder.ws.send_data()
+    flooder.ws.transport.pause_reading()  # it never reads the hub's close
+    await until(lambda: flooder_peer.closing, within=5, what="a beat finding it closing")
+
+    start = hub.keepalive.beats
+    await until(lambda: hub.keepalive.beats >= start + 8, within=5, what="eight more beats")
+    await until(lambda: flooder_peer not in hub.registry.peers, within=5, what="the cut")
+    assert "closing handshake did not finish" in caplog.text
+    assert "cut short" not in caplog.text
+    flooder.ws.transport.resume_reading()
+    assert peer_of(hub, live) in hub.registry.peers

@@ -33,14 +33,16 @@ def test_the_drain_waiters_are_only_appended_removed_and_walked() -> None:
     assert "for waiter in self.drain_waiters" in source
 
 
-def test_a_ping_waits_only_for_a_paused_transport() -> None:
-    """The keepalive rota pings a slice of the room in one go (``hub.keepalive``) and skips
-    connections whose writes are still waiting: ``ping()`` must only wait in ``drain()``, and
-    only while the transport is paused (or closing)."""
+def test_a_ping_waits_only_while_paused_or_closing() -> None:
+    """The keepalive rota pings inside the hub's tick (``hub.keepalive``) and skips the peers
+    a ping would wait for: ``ping()`` must wait only in ``drain()`` while writing is paused
+    (``paused``), or in ``send_context()`` for the close once the state is not OPEN."""
     ping = inspect.getsource(connection.Connection.ping)
-    assert (
-        "async with self.send_context()" in ping
-        and "await" not in ping.replace("async with self.send_context()", "").split('"""')[-1]
-    )
+    body = ping.split('"""')[-1]
+    assert "async with self.send_context()" in body
+    assert "await" not in body.replace("async with self.send_context()", "")
     drain = inspect.getsource(connection.Connection.drain)
     assert "if self.paused:" in drain and drain.count("await ") == 2
+    context = inspect.getsource(connection.Connection.send_context)
+    assert "if self.protocol.state is expected_state:" in context
+    assert "await self.drain()" in context

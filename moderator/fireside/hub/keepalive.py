@@ -12,6 +12,13 @@ every ``step`` (the hub's tick) the peers of one place are pinged: 5,000 peers m
 63 pings a tick however they arrived. A peer that has not answered the ping of its previous
 turn, one interval earlier, is dropped, as websockets' ``ping_timeout`` of the same length
 did. A connection also no longer carries websockets' keepalive task, timer and future.
+
+A ping never waits, because a beat runs inside the hub's tick (the vote and presence pushes,
+the stall check): ``ping()`` waits for the buffer to drain while writing is paused, and for
+the close to finish once a closing handshake has begun (up to ``close_timeout``, 5 s). Paused
+peers are skipped (a reader that stopped is the stall check's); a closing one is left to
+finish, and cut at its next turn if it has not: websockets' keepalive was what cut a close
+that a client never completed (a flood closed for its frame budget, then silent).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import asyncio
 import logging
 
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from .peers import Peer
 
@@ -35,6 +43,7 @@ class Keepalive:
 
     def __init__(self, interval: float, step: float) -> None:
         self.interval = interval
+        self.step = step
         self.rota: list[set[Peer]] = [set() for _ in range(max(1, round(interval / step)))]
         """The peers pinged at each beat, by turn: newcomers fill the places in order."""
         self._next = 0
@@ -59,11 +68,30 @@ class Keepalive:
         place = self.rota[self._turn]
         self._turn = (self._turn + 1) % len(self.rota)
         self.beats += 1
-        for index, peer in enumerate(list(place)):
+        try:
+            # A safety net only (a ping does not wait, see above): a beat never holds the
+            # tick longer than its step; the peers it did not reach get their next turn.
+            async with asyncio.timeout(self.step):
+                await self._ping(list(place))
+        except TimeoutError:
+            log.warning("a keepalive beat was cut short after %.2f s", self.step)
+
+    async def _ping(self, peers: list[Peer]) -> None:
+        for index, peer in enumerate(peers):
             if index and not index % PINGS_PER_TURN:
                 await asyncio.sleep(0)  # an ask that arrived meanwhile is answered first
-            transport = peer.ws.transport
+            ws, transport = peer.ws, peer.ws.transport
             if transport is None or transport.is_closing():
+                continue
+            if ws.protocol.state is not State.OPEN:
+                if peer.closing:
+                    log.warning(
+                        "dropped %s %s: its closing handshake did not finish",
+                        peer.role,
+                        peer.client_id[:8],
+                    )
+                    transport.abort()
+                peer.closing = True
                 continue
             if peer.pong is not None and not peer.pong.done():
                 log.warning(
@@ -74,12 +102,10 @@ class Keepalive:
                 )
                 transport.abort()
                 continue
-            if transport.get_write_buffer_size() > transport.get_write_buffer_limits()[0]:
-                # Writes are still waiting, and ping() would wait for them to drain. A
-                # client that stopped reading is the stall check's (``Fanout.drop_stalled``).
-                continue
+            if ws.paused:
+                continue  # ping() would wait for the drain; not reading is the stall check's
             try:
                 # A future already (typed as an awaitable): ensure_future returns it as is.
-                peer.pong = asyncio.ensure_future(await peer.ws.ping())
+                peer.pong = asyncio.ensure_future(await ws.ping())
             except ConnectionClosed:
                 continue

@@ -40,6 +40,8 @@ class Peer:
     """Its place in the keepalive rota (``hub.keepalive``)."""
     pong: asyncio.Future[float] | None = None
     """The answer to the last keepalive ping it was sent, once it comes."""
+    closing: bool = False
+    """The keepalive found its closing handshake under way at its last turn."""
 
 
 class Registry:

@@ -33,6 +33,10 @@ from .peers import Peer
 
 log = logging.getLogger("fireside.hub")
 
+BEAT_LIMIT = 1.0
+"""Seconds a beat may take before the rest of its peers wait for their next turn: a safety
+net only (a ping does not wait, see above); a beat's turns of the loop can take a while
+when the loop is busy, and the tick's pushes must go on."""
 PINGS_PER_TURN = 16
 """Pings sent between two turns of the event loop: a beat to 63 peers (a room of 5,000) took
 2-4 ms in one go, as long as the asks that arrived meanwhile waited (issue 17)."""
@@ -43,7 +47,6 @@ class Keepalive:
 
     def __init__(self, interval: float, step: float) -> None:
         self.interval = interval
-        self.step = step
         self.rota: list[set[Peer]] = [set() for _ in range(max(1, round(interval / step)))]
         """The peers pinged at each beat, by turn: newcomers fill the places in order."""
         self._next = 0
@@ -69,12 +72,10 @@ class Keepalive:
         self._turn = (self._turn + 1) % len(self.rota)
         self.beats += 1
         try:
-            # A safety net only (a ping does not wait, see above): a beat never holds the
-            # tick longer than its step; the peers it did not reach get their next turn.
-            async with asyncio.timeout(self.step):
+            async with asyncio.timeout(BEAT_LIMIT):
                 await self._ping(list(place))
         except TimeoutError:
-            log.warning("a keepalive beat was cut short after %.2f s", self.step)
+            log.warning("a keepalive beat was cut short after %.1f s", BEAT_LIMIT)
 
     async def _ping(self, peers: list[Peer]) -> None:
         for index, peer in enumerate(peers):

@@ -61,7 +61,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -316,16 +316,29 @@ def _median_of(samples: list[dict[str, Any]], key: str) -> float:
     return statistics.median(s["ms"][key] for s in samples) if samples else math.nan
 
 
-async def steady_only(kind: str, pid: int, port: int, args: argparse.Namespace) -> dict[str, Any]:
-    """Phases 6, 8 and 9 alone: fill the room, let it settle, then the steady asks."""
-    generator = LoadGen(HOST, port, args.workers, prefix=f"{kind[0]}{os.getpid()}x")
+@contextlib.asynccontextmanager
+async def loaded(
+    kind: str, pid: int, port: int, workers: int
+) -> AsyncIterator[tuple[LoadGen, Meter, Moderator]]:
+    """The load generator's workers, the meter of this server and a moderator; the workers
+    and the moderator are closed at the end whatever happens."""
+    generator = LoadGen(HOST, port, workers, prefix=f"{kind[0]}{os.getpid()}x")
     generator.start()
-    meter = Meter(pid, generator.pids)
-    figures: dict[str, Any] = {}
-    notes: dict[str, Any] = {}
     moderator: Moderator | None = None
     try:
         moderator = await Moderator.open(HOST, port, TOKEN)
+        yield generator, Meter(pid, generator.pids), moderator
+    finally:
+        if moderator is not None:
+            moderator.close()
+        await generator.close()
+
+
+async def steady_only(kind: str, pid: int, port: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Phases 6, 8 and 9 alone: fill the room, let it settle, then the steady asks."""
+    figures: dict[str, Any] = {}
+    notes: dict[str, Any] = {}
+    async with loaded(kind, pid, port, args.workers) as (generator, meter, _):
         with meter.phase("connect"):
             connected = await generator.connect_to(
                 args.connections, args.concurrency, args.connect_timeout
@@ -341,10 +354,6 @@ async def steady_only(kind: str, pid: int, port: int, args: argparse.Namespace) 
         figures["steady_ask_p50_ms"] = steady["ms"]["p50"]
         figures["steady_ask_p99_ms"] = steady["ms"]["p99"]
         notes["steady"] = {k: v for k, v in steady.items() if k != "question_ids"}
-    finally:
-        if moderator is not None:
-            moderator.close()
-        await generator.close()
     figures["cpu_steady_pct"] = meter.phases["steady"]["server_pct"]
     figures["others_cpu_steady_pct"] = meter.phases["steady"]["others_pct"]
     notes["phases"] = meter.phases
@@ -352,15 +361,9 @@ async def steady_only(kind: str, pid: int, port: int, args: argparse.Namespace) 
 
 
 async def scenario(kind: str, pid: int, port: int, args: argparse.Namespace) -> dict[str, Any]:
-    generator = LoadGen(HOST, port, args.workers, prefix=f"{kind[0]}{os.getpid()}x")
-    generator.start()
-    meter = Meter(pid, generator.pids)
     figures: dict[str, Any] = {}
     notes: dict[str, Any] = {}
-    moderator: Moderator | None = None
-    try:
-        moderator = await Moderator.open(HOST, port, TOKEN)
-
+    async with loaded(kind, pid, port, args.workers) as (generator, meter, moderator):
         with meter.phase("connect_base"):
             connected = await generator.connect_to(args.base, args.concurrency)
         notes["connect_base"] = connected
@@ -379,7 +382,6 @@ async def scenario(kind: str, pid: int, port: int, args: argparse.Namespace) -> 
 
         async def updates(count: int) -> list[dict[str, Any]]:
             samples = []
-            assert moderator is not None
             for _ in range(count):
                 question_id = pending.pop(0)
                 approve = functools.partial(moderator.act, "approve", question_id)
@@ -476,10 +478,6 @@ async def scenario(kind: str, pid: int, port: int, args: argparse.Namespace) -> 
         for key in ("p50", "p99", "max"):
             figures[f"update_big_{key}_ms"] = _median_of(samples, key)
         notes["big"]["updates"] = samples
-    finally:
-        if moderator is not None:
-            moderator.close()
-        await generator.close()
 
     for phase, key in (
         ("connect", "cpu_connect_pct"),
